@@ -1,0 +1,139 @@
+"""Cross-cutting middleware: the site guard, MFA enforcement, session lifetime, no-store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django_scopes import scope
+
+from lead.audit import access_log_record
+from lead.models import AccessLogEntry
+
+MFA_ENROLLED_SESSION_KEY = "lead_mfa_enrolled_at"
+SESSION_STARTED_KEY = "lead_session_started_at"
+
+
+class SiteScopeMiddleware:
+    """Resolve ``/s/<site_slug>/``: 404 to non-members, then run and render inside the scope.
+
+    Views under a site URL find ``request.site`` and ``request.membership`` set. Outside site
+    URLs no scope is active, so an unscoped query of a site-owned model raises.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from sites.models import Membership, Site
+
+        request.site = None
+        request.membership = None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        slug = match.kwargs.get("site_slug")
+        if slug is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        site = Site.objects.filter(slug=slug, is_active=True).first()
+        membership = None
+        if site is not None:
+            with scope(site=site):
+                membership = Membership.objects.filter(site=site, user=request.user).first()
+        state_admin_may = request.user.is_state_admin and getattr(
+            match.func, "state_admin_allowed", False
+        )
+        if site is None or (membership is None and not state_admin_may):
+            access_log_record(
+                request=request,
+                action="denied:site",
+                outcome=AccessLogEntry.Outcome.NOT_FOUND,
+                site=site if site is not None and request.user.is_authenticated else None,
+            )
+            raise Http404
+        request.site = site
+        request.membership = membership
+        with scope(site=site):
+            response = self.get_response(request)
+            if callable(getattr(response, "render", None)) and not response.is_rendered:
+                response.render()
+        return response
+
+
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/invite/")
+
+
+class MfaRequiredMiddleware:
+    """With ``LEAD_REQUIRE_MFA`` on, every signed-in user must enrol in MFA and sign in with it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.LEAD_REQUIRE_MFA
+            and request.user.is_authenticated
+            and not request.path_info.startswith(MFA_EXEMPT_PREFIXES)
+        ):
+            if not is_mfa_enabled(request.user):
+                messages.info(
+                    request,
+                    _("Set up two-factor authentication to continue: it protects records."),
+                )
+                return redirect("mfa_activate_totp")
+            used_mfa = any(
+                record.get("method") == "mfa"
+                for record in get_authentication_records(request, request.user)
+            )
+            if not used_mfa and not request.session.get(MFA_ENROLLED_SESSION_KEY):
+                logout(request)
+                messages.info(request, _("Please sign in again with your second factor."))
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class SessionLifetimeMiddleware:
+    """End a session 12 hours after sign-in however active it was (the idle limit is 30 minutes,
+    set by ``SESSION_COOKIE_AGE`` with ``SESSION_SAVE_EVERY_REQUEST``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            now = time.time()
+            if started is None:
+                request.session[SESSION_STARTED_KEY] = now
+            elif now - started > settings.LEAD_SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, _("Your session has ended. Please sign in again."))
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Signed-in pages hold personal data: browsers and proxies must not keep them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

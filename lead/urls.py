@@ -1,0 +1,23 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from lead import views
+from sites import views as sites_views
+
+# The admin is for superusers only and signs in through allauth (rate limits, MFA).
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.has_permission = lambda request: bool(
+    request.user.is_active and request.user.is_superuser
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("invite/<uuid:user_uuid>/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("state/", sites_views.state_home, name="state_home"),
+    path("s/<slug:site_slug>/", include("sites.urls")),
+    path("admin/", admin.site.urls),
+]

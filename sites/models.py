@@ -1,0 +1,103 @@
+"""A site is one county's LEAD programme; a membership gives a user one role there."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from lead.models import TrackedManager, site_scoped_manager
+from sites.roles import CAPABILITIES, Pathway, Role
+
+
+def default_pathways() -> list[str]:
+    return [choice.value for choice in Pathway]
+
+
+class Site(models.Model):
+    """A county LEAD programme. Sites are data: a new one is a row, not code."""
+
+    class IntakeDeadline(models.IntegerChoices):
+        SEVEN = 7, _("7 days")
+        FOURTEEN = 14, _("14 days")
+        THIRTY = 30, _("30 days")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    county = models.CharField(_("county"), max_length=120)
+    state = models.CharField(_("state"), max_length=2, default="NM")
+    intake_deadline_days = models.PositiveSmallIntegerField(
+        _("intake deadline (days)"),
+        choices=IntakeDeadline.choices,
+        default=IntakeDeadline.FOURTEEN,
+        help_text=_("Days after an arrest diversion within which intake must be completed."),
+    )
+    enabled_pathways = ArrayField(
+        models.CharField(max_length=30, choices=Pathway.choices),
+        default=default_pathways,
+        verbose_name=_("enabled pathways"),
+    )
+    eligibility_items = models.JSONField(
+        _("eligibility checklist"),
+        default=list,
+        blank=True,
+        help_text=_("The screening questions asked of every referral, in order."),
+    )
+    inactivity_threshold_days = models.PositiveSmallIntegerField(
+        _("inactive after (days without contact)"),
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = CAPABILITIES
+
+    def __str__(self) -> str:
+        return self.name
+
+    def pathway_enabled(self, pathway: str) -> bool:
+        return pathway in self.enabled_pathways
+
+
+class Membership(models.Model):
+    """A user's single role at one site."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = site_scoped_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["site__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "user"], name="sites_one_membership_per_site"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} @ {self.site}"

@@ -1,0 +1,43 @@
+"""Background tasks of the sites app: thin wrappers that reload and call services."""
+
+from __future__ import annotations
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django_scopes import scopes_disabled
+
+from lead.celery import app
+from lead.models import User
+from lead.outbox import outbox_task
+from sites.models import Membership
+
+
+@app.task(name="sites.tasks.send_invitation", acks_late=True)
+@outbox_task
+def send_invitation(*, membership_id: int, base_url: str, invited_by: int) -> None:
+    """E-mail the invitation link; the token is made here so no secret sits in the outbox."""
+    with scopes_disabled():
+        membership = Membership.objects.select_related("site", "user").get(pk=membership_id)
+    user = membership.user
+    inviter = User.objects.get(pk=invited_by)
+    if user.has_usable_password():
+        path = reverse("account_login")
+    else:
+        path = reverse(
+            "invitation_accept",
+            kwargs={"user_uuid": user.uuid, "token": default_token_generator.make_token(user)},
+        )
+    context = {
+        "site": membership.site,
+        "role": membership.get_role_display(),
+        "inviter": inviter,
+        "link": base_url.rstrip("/") + path,
+        "new_account": not user.has_usable_password(),
+    }
+    with translation.override("en"):
+        subject = render_to_string("sites/email/invitation_subject.txt", context).strip()
+        body = render_to_string("sites/email/invitation_body.txt", context)
+    send_mail(subject, body, None, [user.email])

@@ -1,0 +1,7 @@
+// Progressive enhancement only: every form works without this file.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-autosubmit]");
+  if (select && select.form) {
+    select.form.requestSubmit();
+  }
+});
