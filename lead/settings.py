@@ -8,6 +8,7 @@ Production is ``DJANGO_DEBUG=0``; it then requires ``DJANGO_SECRET_KEY`` and
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -280,6 +281,8 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files and e-mail ------------------------------------------------------------------
+# Locally static files come from the app folders; only production runs collectstatic.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
