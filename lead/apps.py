@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class LeadAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "lead.admin_site.LeadAdminSite"
 
 
 class LeadConfig(AppConfig):
+    default = True
     default_auto_field = "django.db.models.BigAutoField"
     name = "lead"
     verbose_name = "LEAD"

@@ -3,17 +3,20 @@
 1. ``outbox_enqueue`` writes an ``OutboxMessage`` in the caller's transaction and asks for it
    to be published when that transaction commits. Roll back the change and the task goes too.
 2. ``outbox_publish`` hands the message to Celery with a short broker timeout; if the broker is
-   down it logs, leaves the message pending, and the request carries on.
+   down it logs, leaves the message pending, and the request carries on. After a broker failure
+   the on-commit publish of this process stands back for ``BROKER_BACKOFF_SECONDS``, so a request
+   that enqueues several tasks while the broker hangs waits for one timeout, not one per task.
 3. ``lead.tasks.outbox_sweep`` (Celery beat, every minute) re-publishes what is still pending.
 4. ``outbox_task`` wraps each task: it locks the message row, does nothing if it is already
    done, and marks it done in the same transaction as the work, so a task delivered twice
-   runs once.
+   runs once. A task that raises leaves the message pending with the error recorded.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,12 +25,30 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from lead.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 MAX_PUBLISH_ATTEMPTS = 50
+# After the broker failed, on-commit publishes in this process wait this long before trying again
+# (the message stays pending; the sweeper sends it). A successful publish ends the wait at once.
+BROKER_BACKOFF_SECONDS = 10.0
+_broker_down_until = 0.0  # time.monotonic() value; process-local
+
+
+def _broker_backing_off() -> bool:
+    return time.monotonic() < _broker_down_until
+
+
+def _publish_on_commit(message_id: int) -> None:
+    if _broker_backing_off():
+        OutboxMessage.objects.filter(pk=message_id).update(
+            last_error="not published: the broker failed moments ago; the sweeper will send it"
+        )
+        return
+    outbox_publish(message_id=message_id)
 
 
 def outbox_enqueue(*, task_name: str, kwargs: dict[str, Any], key: str) -> OutboxMessage:
@@ -39,12 +60,13 @@ def outbox_enqueue(*, task_name: str, kwargs: dict[str, Any], key: str) -> Outbo
         idempotency_key=key, defaults={"task_name": task_name, "kwargs": kwargs}
     )
     if created:
-        transaction.on_commit(lambda: outbox_publish(message_id=message.pk))
+        transaction.on_commit(lambda: _publish_on_commit(message.pk))
     return message
 
 
 def outbox_publish(*, message_id: int) -> bool:
     """Send one pending message to the broker. Never raises: a failure leaves it pending."""
+    global _broker_down_until
     from lead.celery import app
 
     pending = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING)
@@ -61,8 +83,11 @@ def outbox_publish(*, message_id: int) -> bool:
         task.apply_async(kwargs={"outbox_id": message.pk}, retry=False)
     except Exception as exc:  # the broker is down or the task failed eagerly; the sweeper retries
         logger.warning("outbox: %s (%s) not delivered: %s", message.task_name, message.pk, exc)
+        if isinstance(exc, BrokerError) and not app.conf.task_always_eager:
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         OutboxMessage.objects.filter(pk=message_id).update(last_error=repr(exc)[:2000])
         return False
+    _broker_down_until = 0.0
     return True
 
 
@@ -79,7 +104,12 @@ def outbox_sweep(*, now=None) -> int:
     given_up.update(status=OutboxMessage.Status.FAILED)
     sent = 0
     for message_id in pending.values_list("pk", flat=True)[:500]:
-        sent += outbox_publish(message_id=message_id)
+        if outbox_publish(message_id=message_id):
+            sent += 1
+        elif _broker_backing_off():
+            # The broker failed: stop rather than wait one timeout per message; next sweep retries.
+            logger.warning("outbox: broker unavailable, sweep stopped after %s sent", sent)
+            break
     return sent
 
 
@@ -87,16 +117,27 @@ def outbox_task(func: Callable[..., Any]) -> Callable[[int], None]:
     """Make ``func(**kwargs)`` an idempotent outbox task taking ``outbox_id``."""
 
     def run(outbox_id: int) -> None:
-        with transaction.atomic():
-            message = OutboxMessage.objects.select_for_update().filter(pk=outbox_id).first()
-            if message is None or message.status != OutboxMessage.Status.PENDING:
-                return
-            func(**message.kwargs)
-            message.status = OutboxMessage.Status.DONE
-            message.done_at = timezone.now()
-            message.run_count += 1
-            message.last_error = ""
-            message.save(update_fields=["status", "done_at", "run_count", "last_error"])
+        try:
+            with transaction.atomic():
+                message = OutboxMessage.objects.select_for_update().filter(pk=outbox_id).first()
+                if message is None or message.status != OutboxMessage.Status.PENDING:
+                    return
+                func(**message.kwargs)
+                message.status = OutboxMessage.Status.DONE
+                message.done_at = timezone.now()
+                message.run_count += 1
+                message.last_error = ""
+                message.save(update_fields=["status", "done_at", "run_count", "last_error"])
+        except Exception as exc:
+            # The work rolled back and the message stays pending for the sweeper; say why, also
+            # when this runs in a worker (outbox_publish only sees the error when run eagerly).
+            try:
+                OutboxMessage.objects.filter(
+                    pk=outbox_id, status=OutboxMessage.Status.PENDING
+                ).update(last_error=repr(exc)[:2000])
+            except Exception:
+                logger.exception("outbox: could not record the failure of message %s", outbox_id)
+            raise
 
     # Not functools.wraps: Celery would then check calls against func's own signature.
     run.__name__ = func.__name__

@@ -80,7 +80,7 @@ LEAD_DEMO_PASSWORD = env_str("LEAD_DEMO_PASSWORD") or "lead-demo-2026"
 LEAD_PSEUDONYM_SECRET = env_str("LEAD_PSEUDONYM_SECRET") or SECRET_KEY
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lead.apps.LeadAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django_scopes import scopes_disabled
 
@@ -10,6 +11,10 @@ from lead.celery import app as celery_app
 from sites.models import Site
 from sites.roles import Role
 from tests.factories import PASSWORD, UserFactory, member
+
+
+# Password hashing dominates fixture time; the algorithm itself is Django's, tested upstream.
+django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.hookimpl(hookwrapper=True)

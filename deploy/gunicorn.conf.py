@@ -1,0 +1,24 @@
+"""Gunicorn settings for the ``web`` service of docker-compose.yml.
+
+Gunicorn itself reads ``WEB_CONCURRENCY`` (workers) and ``FORWARDED_ALLOW_IPS`` from the
+environment; the other knobs below are fixed on purpose.
+"""
+
+import os
+
+bind = "0.0.0.0:8000"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+# The heartbeat file on tmpfs: a container's /tmp is on the overlay disk, which can stall it.
+worker_tmp_dir = "/dev/shm"  # noqa: S108 (tmpfs in every container)
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = 1000
+max_requests_jitter = 100
+
+accesslog = "-"
+errorlog = "-"
+# Paths only, never query strings: a search such as ?q=<name> would put personal data in the
+# logs. %(U)s is the path without the query string.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
