@@ -12,7 +12,6 @@ from sites.models import Site
 from sites.roles import Role
 from tests.factories import PASSWORD, UserFactory, member
 
-
 # Password hashing dominates fixture time; the algorithm itself is Django's, tested upstream.
 django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

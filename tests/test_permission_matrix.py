@@ -105,11 +105,14 @@ ACCOUNT_NEEDS_AUTHENTICATOR = [  # 404 until the user has one
     "mfa_view_recovery_codes",
     "mfa_download_recovery_codes",
 ]
-EXPECTED.update(dict.fromkeys(ACCOUNT_PUBLIC, everyone(200)))
-EXPECTED.update(dict.fromkeys(ACCOUNT_SIGNED_OUT_ONLY, {**everyone(302), "anonymous": 200}))
-EXPECTED.update(dict.fromkeys(ACCOUNT_SIGNED_IN, signed_in(200)))
-EXPECTED.update(dict.fromkeys(ACCOUNT_REDIRECT, everyone(302)))
-EXPECTED.update(dict.fromkeys(ACCOUNT_NEEDS_AUTHENTICATOR, signed_in(404)))
+for names, expectation in [
+    (ACCOUNT_PUBLIC, everyone(200)),
+    (ACCOUNT_SIGNED_OUT_ONLY, {**everyone(302), "anonymous": 200}),
+    (ACCOUNT_SIGNED_IN, signed_in(200)),
+    (ACCOUNT_REDIRECT, everyone(302)),
+    (ACCOUNT_NEEDS_AUTHENTICATOR, signed_in(404)),
+]:
+    EXPECTED.update(dict.fromkeys(names, expectation))
 
 
 def expected_for(name: str | None, route: str) -> dict:
