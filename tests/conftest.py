@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -14,6 +16,13 @@ from tests.factories import PASSWORD, UserFactory, member
 
 # Password hashing dominates fixture time; the algorithm itself is Django's, tested upstream.
 django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One test database per run, so two runs on one server (a developer's and CI's) never
+    drop each other's database."""
+    django_settings.DATABASES["default"]["TEST"]["NAME"] = f"test_lead_{os.getpid()}"
 
 
 @pytest.hookimpl(hookwrapper=True)
