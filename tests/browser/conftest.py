@@ -1,26 +1,40 @@
 """Browser tests: headless Debian Chromium against Django's live server.
 
-The database problem: ``live_server`` needs transactional tests, and Django empties every table
-after a transactional test (the rows the data migrations created included). (A trigger makes the access log refuse the
-TRUNCATE that flush runs; see ``_transactional_tests_leave_the_database_as_migrated``.) The
-browser tests therefore use ``serialized_rollback=True`` (see ``BROWSER_DB``): each starts from the snapshot
-Django takes right after migrating (the six sites, content types, permissions). After the last
-browser test of a module the snapshot is loaded once more, so the tests that run later still
-find the sites (``site_a`` does ``Site.objects.get(slug="taos")``).
+The database problem. ``live_server`` needs transactional tests, and after each one Django
+empties every table with ``flush`` (a TRUNCATE). That removes the six sites the data migration
+created, which ``site_a``/``site_b`` and every later test expect to find. Three things to know:
+
+* ``serialized_rollback=True`` does not help here: Playwright's sync API marks an event loop as
+  running in the test thread, so Django's ``connections`` (an asgiref ``Local``) hands the tests
+  a different connection object from the one ``setup_databases`` stored its snapshot on. Django
+  then neither restores the snapshot nor skips ``post_migrate``; the marker would only cost time.
+* Plain ``transaction=True`` works: the flush re-runs ``post_migrate`` (content types,
+  permissions), and the fixtures below re-create the sites with the data migration's own
+  function, before each browser test and once more after the last one of each module.
+* lead/migrations/0003 makes the access log refuse TRUNCATE, so the flush would fail. While a
+  browser module runs, that one statement-level trigger is disabled in the *test* database; the
+  row-level UPDATE/DELETE trigger stays on, and the TRUNCATE trigger is back on before any test
+  from another module runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import warnings
 from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.management.sql import emit_post_migrate_signal
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import RunPython
 from django_scopes import scopes_disabled
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -36,12 +50,19 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+# Generous for a loaded machine; a passing run waits far less.
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
+
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
-# Every browser test: transactional (the live server runs in another thread) and restored from
-# the post-migration snapshot.
-BROWSER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Every browser test: the live server runs in another thread, so the data must be committed.
+BROWSER_DB = pytest.mark.django_db(transaction=True)
+
+# The data migrations whose rows the fixtures below know how to put back after a flush.
+DATA_MIGRATIONS = {("sites", "0002_the_six_new_mexico_sites")}
+ACCESS_LOG_TRUNCATE_TRIGGER = "lead_access_log_no_truncate"
 
 # Reports Content-Security-Policy violations as console errors; Playwright's init scripts run
 # outside the page's CSP, so this cannot be blocked by the policy it watches.
@@ -71,13 +92,34 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-# lead/migrations/0003 makes the access log refuse TRUNCATE, and Django's flush after a
-# transactional test is a TRUNCATE of every table. For the browser modules only, the test
-# database lets the flush through; the row-level UPDATE/DELETE trigger stays on throughout.
-ACCESS_LOG_TRUNCATE_TRIGGER = "lead_access_log_no_truncate"
+def recreate_migration_data() -> None:
+    """What the data migrations made and a flush removed (``get_or_create``: idempotent)."""
+    with scopes_disabled():
+        import_module("sites.migrations.0002_the_six_new_mexico_sites").create_sites(
+            django_apps, None
+        )
 
 
-def _access_log_truncate_trigger(enable: bool) -> None:
+def _unknown_data_migrations() -> list[str]:
+    """The project's own migrations with RunPython that DATA_MIGRATIONS does not list."""
+    project = Path(settings.BASE_DIR).resolve()
+    own_apps = {
+        app.label
+        for app in django_apps.get_app_configs()
+        if Path(app.path).resolve().is_relative_to(project)
+        and "site-packages" not in Path(app.path).parts
+    }
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return sorted(
+        f"{app}.{name}"
+        for (app, name), migration in loader.disk_migrations.items()
+        if app in own_apps
+        and (app, name) not in DATA_MIGRATIONS
+        and any(isinstance(op, RunPython) for op in migration.operations)
+    )
+
+
+def _access_log_truncate_trigger(*, enable: bool) -> None:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             f"ALTER TABLE lead_accesslogentry {'ENABLE' if enable else 'DISABLE'} "
@@ -86,38 +128,36 @@ def _access_log_truncate_trigger(enable: bool) -> None:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _transactional_tests_leave_the_database_as_migrated(
-    django_db_setup, django_db_blocker
-) -> Iterator[None]:
-    """Let the flushes between browser tests run, and put back afterwards what they removed.
+def _flushes_leave_the_database_as_migrated(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Let the flushes after browser tests run; afterwards, put back what they removed.
 
-    Module scope: torn down after the last test's flush, before any other module's test runs.
+    Module scope: torn down after the flush of the module's last test and before any test of
+    another module runs.
     """
+    unknown = _unknown_data_migrations()
+    if unknown:
+        warnings.warn(
+            f"tests/browser/conftest.py does not restore the rows of {unknown} after a flush: "
+            "add them to recreate_migration_data()",
+            stacklevel=1,
+        )
     with django_db_blocker.unblock():
         _access_log_truncate_trigger(enable=False)
     yield
-    with django_db_blocker.unblock(), scopes_disabled():
+    with django_db_blocker.unblock():
         try:
-            restore_migration_data()
+            recreate_migration_data()
         finally:
             _access_log_truncate_trigger(enable=True)
+            # This fixture's connection belongs to Playwright's event-loop context; nothing else
+            # closes it, and an open one stops the test database from being dropped at the end.
+            connections.close_all()
 
 
-def restore_migration_data() -> None:
-    from sites.models import Site
-
-    connection = connections[DEFAULT_DB_ALIAS]
-    if Site.objects.filter(slug="taos").exists():
-        return
-    snapshot = getattr(connection, "_test_serialized_contents", None)
-    if snapshot:
-        connection.creation.deserialize_db_from_string(snapshot)
-        return
-    # No snapshot (no test asked for serialized_rollback): recreate what migrations make.
-    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
-    import_module("sites.migrations.0002_the_six_new_mexico_sites").create_sites(
-        django_apps, None
-    )
+@pytest.fixture(autouse=True)
+def _migration_data(transactional_db) -> None:
+    """Each browser test starts with the sites in place (a previous flush removed them)."""
+    recreate_migration_data()
 
 
 class ConsoleWatch:
@@ -143,14 +183,25 @@ class ConsoleWatch:
         assert self.page_errors == [], self.page_errors
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can tell whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def open_page(browser) -> Iterator[Callable]:
-    """``open_page(viewport)`` -> (page, watch): a fresh context (own cookies) per call."""
+def open_page(request, browser, artifacts_dir) -> Iterator[Callable]:
+    """``open_page(viewport)`` -> (page, watch): a fresh context (own cookies) per call.
+
+    When the test fails, each page's last state is saved as ``failed-<test>-<n>.png``.
+    """
     contexts = []
 
     def _open(viewport: dict, **context_args):
         context = browser.new_context(viewport=viewport, **context_args)
-        context.set_default_timeout(5_000)
+        context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(CSP_REPORTER)
         contexts.append(context)
         page = context.new_page()
@@ -160,5 +211,12 @@ def open_page(browser) -> Iterator[Callable]:
         return page, watch
 
     yield _open
-    for context in contexts:
+    report = getattr(request.node, "report_call", None)
+    failed = report is None or report.failed
+    for number, context in enumerate(contexts, start=1):
+        if failed:
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+            for page in context.pages:
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=artifacts_dir / f"failed-{name}-{number}.png")
         context.close()

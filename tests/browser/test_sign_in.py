@@ -28,9 +28,11 @@ def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
 @pytest.mark.parametrize(
     ("user_fixture", "viewport", "label", "heading"),
     [
-        ("case_manager", PHONE, "phone", "Taos LEAD – case management"),
-        ("case_manager", DESKTOP, "desktop", "Taos LEAD – case management"),
-        ("officer", PHONE, "officer-phone", "Taos LEAD – officer"),
+        pytest.param("case_manager", PHONE, "phone", "Taos LEAD – case management", id="phone"),
+        pytest.param(
+            "case_manager", DESKTOP, "desktop", "Taos LEAD – case management", id="desktop"
+        ),
+        pytest.param("officer", PHONE, "officer-phone", "Taos LEAD – officer", id="officer-phone"),
     ],
 )
 def test_sign_in_lands_on_the_site_home_and_sign_out_works(
