@@ -11,10 +11,11 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from sites.services import memberships_of
+    from sites.services import memberships_of, notifications_unread_count
 
     site = getattr(request, "site", None)
     return {
+        "nav_unread": notifications_unread_count(site=site, user=user) if site else 0,
         "nav_memberships": memberships_of(user=user),
         "nav_site": site,
         "nav_membership": getattr(request, "membership", None),

@@ -40,6 +40,8 @@ class SiteScopeMiddleware:
 
         request.site = None
         request.membership = None
+        if not request.path_info.startswith("/s/"):
+            return self.get_response(request)
         try:
             match = resolve(request.path_info)
         except Resolver404:

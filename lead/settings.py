@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -194,7 +195,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "diversion-clock": {
+        "task": "referrals.tasks.diversion_clock",
+        "schedule": crontab(hour=7, minute=0),  # America/Denver, before the day's work
+    },
 }
+LEAD_BASE_URL = env_str("LEAD_BASE_URL", "http://127.0.0.1:8000")  # links in e-mails from tasks
 LEAD_OUTBOX_RESEND_AFTER_SECONDS = env_int("LEAD_OUTBOX_RESEND_AFTER_SECONDS", 60)
 
 # --- Authentication -----------------------------------------------------------------------------
@@ -280,6 +286,7 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+CELERY_TIMEZONE = "America/Denver"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Denver"

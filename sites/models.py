@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from lead.models import TrackedManager, site_scoped_manager
@@ -33,6 +34,12 @@ class Site(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     county = models.CharField(_("county"), max_length=120)
     state = models.CharField(_("state"), max_length=2, default="NM")
+    referral_prefix = models.CharField(
+        _("referral number prefix"),
+        max_length=5,
+        default="",
+        help_text=_("Letters that start this site's referral numbers, e.g. TAO in TAO-2026-0042."),
+    )
     intake_deadline_days = models.PositiveSmallIntegerField(
         _("intake deadline (days)"),
         choices=IntakeDeadline.choices,
@@ -43,12 +50,6 @@ class Site(models.Model):
         models.CharField(max_length=30, choices=Pathway.choices),
         default=default_pathways,
         verbose_name=_("enabled pathways"),
-    )
-    eligibility_items = models.JSONField(
-        _("eligibility checklist"),
-        default=list,
-        blank=True,
-        help_text=_("The screening questions asked of every referral, in order."),
     )
     inactivity_threshold_days = models.PositiveSmallIntegerField(
         _("inactive after (days without contact)"),
@@ -84,6 +85,13 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    notify_new_referrals = models.BooleanField(
+        _("notify of new referrals"),
+        default=True,
+        help_text=_(
+            "Case managers and programme managers with this on hear of every new referral."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -104,3 +112,33 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} @ {self.site}"
+
+
+class Notification(models.Model):
+    """Something a user should look at: shown in the app with an unread count, and e-mailed."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(max_length=200)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    # Not a record of care: marking read in bulk needs no history.
+    objects = ScopedManager(site="site")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "site"],
+                name="sites_notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

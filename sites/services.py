@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
 
 from lead.models import User
 from lead.outbox import outbox_enqueue
-from sites.models import Membership, Site
+from sites.models import Membership, Notification, Site
 from sites.roles import ROLE_CAPABILITIES, Role
 
 
@@ -100,3 +102,33 @@ def staff_invite(
         key=f"invitation:{membership.uuid}:{membership.history.latest().history_id}",
     )
     return membership
+
+
+def notify(*, site: Site, users: list[User], title: str, link: str) -> list[Notification]:
+    """Tell ``users`` about something at ``site``: an in-app notification and an e-mail each.
+
+    Called from outbox tasks, so it runs once per event however often the task is delivered.
+    """
+    notifications = []
+    for user in users:
+        notifications.append(
+            Notification.objects.create(site=site, user=user, title=title, link=link)
+        )
+        send_mail(
+            subject=f"[LEAD {site.name}] {title}",
+            message=f"{title}\n\n{link}\n",
+            from_email=None,
+            recipient_list=[user.email],
+            fail_silently=False,
+        )
+    return notifications
+
+
+def notifications_unread_count(*, site: Site, user: User) -> int:
+    return Notification.objects.filter(site=site, user=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, site: Site, user: User) -> int:
+    return Notification.objects.filter(site=site, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

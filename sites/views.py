@@ -17,9 +17,10 @@ from django_scopes import scopes_disabled
 
 from lead.models import AccessLogEntry
 from lead.permissions import site_permission_required
+from referrals.models import EligibilityItem
 from sites import services
 from sites.forms import InviteForm, RoleForm
-from sites.models import Membership, Site
+from sites.models import Membership, Notification, Site
 from sites.roles import Role
 from sites.services import membership_grant, membership_revoke
 
@@ -47,6 +48,10 @@ def site_home(request: HttpRequest, site_slug: str) -> HttpResponse:
         Role.EVALUATOR: "sites/home_evaluator.html",
     }
     context = {"site": request.site, "membership": request.membership}
+    if role == Role.CASE_MANAGER:
+        context["checklist"] = EligibilityItem.objects.filter(
+            site=request.site, retired_at__isnull=True
+        )
     if role == Role.PROGRAMME_MANAGER:
         counts = dict(
             Membership.objects.filter(site=request.site)
@@ -137,6 +142,20 @@ def access_log(request: HttpRequest, site_slug: str) -> HttpResponse:
     entries = AccessLogEntry.objects.filter(site=request.site).order_by("-at", "-id")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "sites/access_log.html", {"site": request.site, "page": page})
+
+
+@site_permission_required("sites.view_site_home")
+def notifications(request: HttpRequest, site_slug: str) -> HttpResponse:
+    items = Notification.objects.filter(site=request.site, user=request.user)
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return render(request, "sites/notifications.html", {"site": request.site, "page": page})
+
+
+@site_permission_required("sites.view_site_home")
+@require_POST
+def notifications_read(request: HttpRequest, site_slug: str) -> HttpResponse:
+    services.notifications_mark_read(site=request.site, user=request.user)
+    return redirect("sites:notifications", site_slug=request.site.slug)
 
 
 @login_required

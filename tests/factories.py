@@ -6,8 +6,9 @@ import factory
 from allauth.account.models import EmailAddress
 
 from lead.models import User
+from referrals.models import Referral
 from sites.models import Site
-from sites.roles import Role
+from sites.roles import Pathway, Role
 from sites.services import membership_grant
 
 PASSWORD = "correct-horse-battery-staple"
@@ -21,7 +22,6 @@ class SiteFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Test County {n}")
     slug = factory.Sequence(lambda n: f"test-{n}")
     county = factory.LazyAttribute(lambda o: f"{o.name} County")
-    eligibility_items = ["Aged 18 or older"]
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -51,3 +51,18 @@ def member(site: Site, role: str = Role.CASE_MANAGER, **user_fields) -> User:
     user = UserFactory(**user_fields)
     membership_grant(user=user, site=site, role=role, by=None)
     return user
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A social-contact referral; pass ``site`` (and ``submitted_by`` from the same site)."""
+
+    class Meta:
+        model = Referral
+
+    site = factory.SubFactory(SiteFactory)
+    number = factory.Sequence(lambda n: f"TST-2026-{n:04d}")
+    pathway = Pathway.SOCIAL_CONTACT
+    first_name = "Jordan"
+    last_name = factory.Sequence(lambda n: f"Example{n}")
+    estimated_age = 40
+    contact_reason = "Sleeping in the doorway of the library most nights."

@@ -14,9 +14,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import scopes_disabled
 
+from referrals.models import EligibilityItem
 from sites.models import Membership
 from sites.roles import Role
-from tests.factories import UserFactory, member
+from tests.factories import ReferralFactory, UserFactory, member
 
 ROLES = ["anonymous", "officer", "case_manager", "programme_manager", "evaluator", "state_admin"]
 
@@ -47,6 +48,8 @@ def site_page(*allowed: str, allowed_status: int = 200, state_admin: bool = Fals
 
 
 MEMBERS = ("officer", "case_manager", "programme_manager", "evaluator")
+SUBMITTERS = ("officer", "case_manager", "programme_manager")
+CASEWORK = ("case_manager", "programme_manager")
 STAFF_MANAGERS = ("programme_manager",)
 
 EXPECTED: dict[str, dict] = {
@@ -63,6 +66,26 @@ EXPECTED: dict[str, dict] = {
     "sites:membership_change": site_page(*STAFF_MANAGERS, allowed_status=405, state_admin=True),
     "sites:membership_end": site_page(*STAFF_MANAGERS, allowed_status=405, state_admin=True),
     "sites:access_log": site_page("programme_manager"),
+    "sites:notifications": site_page(*MEMBERS),
+    "sites:notifications_read": site_page(*MEMBERS, allowed_status=405),
+    # -- referrals -----------------------------------------------------------------------------
+    "public_referral": everyone(200),  # the community form needs no account
+    "public_referral_thanks": everyone(200),
+    "referrals:start": site_page(*SUBMITTERS),
+    "referrals:create": site_page(*SUBMITTERS),  # sample pathway: arrest diversion
+    "referrals:mine": site_page(*SUBMITTERS),
+    # the confirmation belongs to whoever submitted: other submitters get 404
+    "referrals:submitted": site_page(*SUBMITTERS, allowed_status=404),
+    "referrals:queue": site_page(*CASEWORK),
+    "referrals:detail": site_page(*CASEWORK),
+    "referrals:settings": site_page("programme_manager"),
+    **{
+        f"referrals:{name}": site_page(*CASEWORK, allowed_status=405)
+        for name in ["screen", "decide", "assign", "attempt", "close", "resume", "prosecutor"]
+    },
+    "referrals:duplicate": site_page(*CASEWORK, allowed_status=405),
+    "referrals:checklist_add": site_page("programme_manager", allowed_status=405),
+    "referrals:checklist_item": site_page("programme_manager", allowed_status=405),
 }
 
 # -- allauth: sign-in, password reset, MFA ----------------------------------------------------
@@ -177,6 +200,14 @@ def world(site_a, site_b, officer, case_manager, programme_manager, evaluator, s
             "own": Membership.objects.get(user=colleague_a),
             "other": Membership.objects.get(user=colleague_b),
         }
+        referral = {
+            "own": ReferralFactory(site=site_a, submitted_by=colleague_a),
+            "other": ReferralFactory(site=site_b, submitted_by=colleague_b),
+        }
+        item = {
+            "own": EligibilityItem.objects.filter(site=site_a).first(),
+            "other": EligibilityItem.objects.filter(site=site_b).first(),
+        }
     return {
         "users": {
             "officer": officer,
@@ -187,6 +218,8 @@ def world(site_a, site_b, officer, case_manager, programme_manager, evaluator, s
         },
         "site": {"own": site_a, "other": site_b},
         "membership": membership,
+        "referral": referral,
+        "item": item,
     }
 
 
@@ -198,6 +231,10 @@ def test_permission_matrix(client, world, role, which):
     values = {
         "site_slug": world["site"][which].slug,
         "membership_uuid": str(world["membership"][which].uuid),
+        "referral_uuid": str(world["referral"][which].uuid),
+        "other_uuid": str(world["referral"][which].uuid),
+        "item_uuid": str(world["item"][which].uuid),
+        "pathway": "arrest_diversion",
         "user_uuid": str(uuid.uuid4()),
         "token": "made-up-token",
         "key": "made-up-key",

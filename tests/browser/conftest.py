@@ -24,7 +24,6 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -33,8 +32,9 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
-from django_scopes import scopes_disabled
 from playwright.sync_api import expect
+
+from tests.reference_data import DATA_MIGRATIONS, restore_reference_data
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -60,8 +60,6 @@ DESKTOP = {"width": 1280, "height": 800}
 # Every browser test: the live server runs in another thread, so the data must be committed.
 BROWSER_DB = pytest.mark.django_db(transaction=True)
 
-# The data migrations whose rows the fixtures below know how to put back after a flush.
-DATA_MIGRATIONS = {("sites", "0002_the_six_new_mexico_sites")}
 ACCESS_LOG_TRUNCATE_TRIGGER = "lead_access_log_no_truncate"
 
 # Reports Content-Security-Policy violations as console errors; Playwright's init scripts run
@@ -93,11 +91,8 @@ def artifacts_dir() -> Path:
 
 
 def recreate_migration_data() -> None:
-    """What the data migrations made and a flush removed (``get_or_create``: idempotent)."""
-    with scopes_disabled():
-        import_module("sites.migrations.0002_the_six_new_mexico_sites").create_sites(
-            django_apps, None
-        )
+    """What the data migrations made and a flush removed (idempotent)."""
+    restore_reference_data()
 
 
 def _unknown_data_migrations() -> list[str]:

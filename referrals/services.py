@@ -1,0 +1,364 @@
+"""Writes for referrals. Every status change goes through ``referral_transition``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lead.models import User
+from lead.outbox import outbox_enqueue
+from referrals.models import (
+    OUTCOME_STATUSES,
+    TRANSITIONS,
+    Decision,
+    DuplicateReview,
+    EligibilityItem,
+    LocateAttempt,
+    ProsecutorOutcome,
+    Referral,
+    Status,
+)
+from sites.models import Membership, Site
+from sites.roles import Pathway, Role
+
+CASEWORK_ROLES = (Role.CASE_MANAGER, Role.PROGRAMME_MANAGER)
+
+
+def referral_number_next(*, site: Site, year: int) -> str:
+    """The next readable number of ``site`` for ``year``, e.g. ``TAO-2026-0042``.
+
+    One SQL statement bumps the counter, so concurrent submissions never share a number.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO referrals_referralcounter (site_id, year, last) VALUES (%s, %s, 1)
+            ON CONFLICT (site_id, year)
+            DO UPDATE SET last = referrals_referralcounter.last + 1
+            RETURNING last
+            """,
+            [site.pk, year],
+        )
+        (last,) = cursor.fetchone()
+    prefix = site.referral_prefix or site.slug[:3].upper()
+    return f"{prefix}-{year}-{last:04d}"
+
+
+def intake_due_date_for(*, site: Site, diversion_date: date) -> date:
+    return diversion_date + timedelta(days=site.intake_deadline_days)
+
+
+def _existing_submission(*, site: Site, by: User | None, key: uuid.UUID) -> Referral | None:
+    if by is not None:
+        return Referral.objects.filter(site=site, submitted_by=by, idempotency_key=key).first()
+    return Referral.objects.filter(
+        site=site, submitted_by__isnull=True, idempotency_key=key
+    ).first()
+
+
+def referral_submit(
+    *,
+    site: Site,
+    pathway: str,
+    data: dict[str, Any],
+    by: User | None,
+    idempotency_key: uuid.UUID | None = None,
+) -> tuple[Referral, bool]:
+    """Record a referral; returns ``(referral, created)``.
+
+    A repeated submission with the same key (a phone resending after a dropped connection)
+    returns the referral already made, however many arrive at once.
+    """
+    if not site.pathway_enabled(pathway):
+        raise ValidationError(_("This site does not take referrals by this pathway."))
+    if idempotency_key is not None:
+        existing = _existing_submission(site=site, by=by, key=idempotency_key)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            referral = _referral_create(
+                site=site, pathway=pathway, data=data, by=by, idempotency_key=idempotency_key
+            )
+    except IntegrityError:
+        # Another request with the same key won the race: answer with its referral.
+        if idempotency_key is None:
+            raise
+        existing = _existing_submission(site=site, by=by, key=idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return referral, True
+
+
+def _referral_create(
+    *,
+    site: Site,
+    pathway: str,
+    data: dict[str, Any],
+    by: User | None,
+    idempotency_key: uuid.UUID | None,
+) -> Referral:
+    now = timezone.now()
+    referral = Referral(
+        site=site,
+        pathway=pathway,
+        submitted_by=by,
+        submitted_at=now,
+        idempotency_key=idempotency_key,
+        **data,
+    )
+    if pathway == Pathway.ARREST_DIVERSION and referral.diversion_date:
+        referral.intake_due_date = intake_due_date_for(
+            site=site, diversion_date=referral.diversion_date
+        )
+    referral.number = referral_number_next(site=site, year=timezone.localdate(now).year)
+    referral._history_user = by
+    referral.save()
+    outbox_enqueue(
+        task_name="referrals.tasks.notify_new_referral",
+        kwargs={"referral_id": referral.pk},
+        key=f"referral-new:{referral.uuid}",
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_transition(
+    *, referral: Referral, to: str, by: User, note: str = "", at: datetime | None = None
+) -> Referral:
+    """Move a referral to status ``to`` if the workflow allows it; refuse otherwise."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk, site=referral.site)
+    if to not in TRANSITIONS[referral.status]:
+        raise ValidationError(
+            _("A referral that is %(current)s cannot become %(target)s.")
+            % {
+                "current": Status(referral.status).label.lower(),
+                "target": Status(to).label.lower(),
+            }
+        )
+    referral.status = to
+    if to in OUTCOME_STATUSES or to == Status.ENROLLED:
+        referral.closed_at = at or timezone.now()
+        if note:
+            referral.outcome_note = note
+    else:
+        referral.closed_at = None
+    referral._history_user = by
+    referral.save()
+    return referral
+
+
+def _active_items(site: Site) -> list[EligibilityItem]:
+    return list(EligibilityItem.objects.filter(site=site, retired_at__isnull=True))
+
+
+@transaction.atomic
+def referral_screen(*, referral: Referral, answers: dict[str, str], by: User) -> Referral:
+    """Save the screening checklist answers (``yes``, ``no`` or ``unknown`` per item)."""
+    valid = {str(item.uuid): item.text for item in _active_items(referral.site)}
+    cleaned: dict[str, dict[str, str]] = dict(referral.screening_answers)
+    for key, answer in answers.items():
+        if key not in valid or answer not in {"yes", "no", "unknown"}:
+            raise ValidationError(_("The checklist changed; reload the page and answer again."))
+        cleaned[key] = {"question": valid[key], "answer": answer}
+    if referral.status == Status.NEW:
+        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by)
+    referral.screening_answers = cleaned
+    referral._history_user = by
+    referral.save()
+    return referral
+
+
+@transaction.atomic
+def referral_decide(*, referral: Referral, decision: str, reason: str, by: User) -> Referral:
+    """Eligible: go and find the person. Ineligible: close, with the reason."""
+    if decision == Decision.INELIGIBLE and not reason.strip():
+        raise ValidationError(_("Give the reason this person is not eligible."))
+    if referral.status == Status.NEW:
+        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by)
+    if referral.status != Status.SCREENING:
+        raise ValidationError(_("Only a referral in screening can be decided."))
+    referral.decision = decision
+    referral.decision_reason = reason.strip()
+    referral.decided_by = by
+    referral.decided_at = timezone.now()
+    referral.save()
+    target = Status.LOCATING if decision == Decision.ELIGIBLE else Status.INELIGIBLE
+    return referral_transition(referral=referral, to=target, by=by, note=reason)
+
+
+def case_workers(*, site: Site):
+    """The people a referral may be assigned to: the site's case and programme managers."""
+    return (
+        User.objects.filter(
+            memberships__site=site, memberships__role__in=CASEWORK_ROLES, is_active=True
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+@transaction.atomic
+def referral_assign(*, referral: Referral, assignee: User | None, by: User) -> Referral:
+    if assignee is not None and not case_workers(site=referral.site).filter(pk=assignee.pk):
+        raise ValidationError(_("Assign to a case manager of this site."))
+    referral.assignee = assignee
+    referral._history_user = by
+    referral.save()
+    return referral
+
+
+@transaction.atomic
+def locate_attempt_record(*, referral: Referral, by: User, **fields: Any) -> LocateAttempt:
+    """Log one try at finding the person; finding them marks the referral contacted."""
+    if not referral.is_open:
+        raise ValidationError(_("This referral is closed; reopen it before logging attempts."))
+    if fields["attempted_at"] > timezone.now() + timedelta(minutes=5):
+        raise ValidationError(_("An attempt cannot be in the future."))
+    if fields["attempted_at"] < referral.submitted_at - timedelta(days=1):
+        raise ValidationError(_("An attempt cannot be before the referral was made."))
+    attempt = LocateAttempt(site=referral.site, referral=referral, recorded_by=by, **fields)
+    attempt._history_user = by
+    attempt.save()
+    # Looking for someone is locating, whether or not screening is finished.
+    if referral.status == Status.NEW:
+        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by)
+    if referral.status == Status.SCREENING:
+        referral = referral_transition(referral=referral, to=Status.LOCATING, by=by)
+    if fields["result"] == LocateAttempt.Result.FOUND and referral.status == Status.LOCATING:
+        referral_transition(referral=referral, to=Status.CONTACTED, by=by)
+    return attempt
+
+
+def referral_close(*, referral: Referral, outcome: str, note: str, by: User) -> Referral:
+    if outcome not in OUTCOME_STATUSES:
+        raise ValidationError(_("Choose one of the listed outcomes."))
+    return referral_transition(referral=referral, to=outcome, by=by, note=note)
+
+
+@transaction.atomic
+def prosecutor_outcome_record(*, referral: Referral, outcome: str, by: User) -> Referral:
+    """Record what the prosecutor is told about an arrest diversion, with who and when."""
+    if referral.pathway != Pathway.ARREST_DIVERSION:
+        raise ValidationError(_("Only arrest diversions have a prosecutor outcome."))
+    if referral.prosecutor_outcome:
+        raise ValidationError(_("The prosecutor outcome is already recorded."))
+    today = timezone.localdate()
+    if outcome == ProsecutorOutcome.DO_NOT_FILE:
+        in_time = (
+            referral.status == Status.ENROLLED
+            and referral.closed_at is not None
+            and referral.intake_due_date is not None
+            and timezone.localdate(referral.closed_at) <= referral.intake_due_date
+        )
+        if not in_time:
+            raise ValidationError(_("Intake was not completed in time for this referral."))
+    elif outcome == ProsecutorOutcome.FORWARDED:
+        missed = referral.intake_due_date is not None and today > referral.intake_due_date
+        enrolled_in_time = referral.status == Status.ENROLLED and (
+            referral.closed_at is not None
+            and timezone.localdate(referral.closed_at) <= referral.intake_due_date
+        )
+        if not missed or enrolled_in_time:
+            raise ValidationError(_("The intake deadline has not been missed."))
+    else:
+        raise ValidationError(_("Choose one of the listed outcomes."))
+    referral.prosecutor_outcome = outcome
+    referral.prosecutor_outcome_by = by
+    referral.prosecutor_outcome_at = timezone.now()
+    referral._history_user = by
+    referral.save()
+    return referral
+
+
+@transaction.atomic
+def duplicate_review_record(
+    *, referral: Referral, other: Referral, verdict: str, by: User
+) -> DuplicateReview:
+    if other.site_id != referral.site_id or other.pk == referral.pk:
+        raise PermissionDenied
+    review, _created = DuplicateReview.objects.update_or_create(
+        site=referral.site,
+        referral=referral,
+        other_referral=other,
+        defaults={"verdict": verdict, "reviewed_by": by, "reviewed_at": timezone.now()},
+    )
+    return review
+
+
+# -- Site referral settings (programme managers) -------------------------------------------------
+
+
+@transaction.atomic
+def site_referral_settings_update(
+    *, site: Site, pathways: list[str], intake_deadline_days: int, by: User
+) -> Site:
+    site.enabled_pathways = [p for p in Pathway.values if p in pathways]
+    site.intake_deadline_days = intake_deadline_days
+    site._history_user = by
+    site.save()
+    return site
+
+
+@transaction.atomic
+def notification_recipients_set(*, site: Site, user_ids: set[int], by: User) -> None:
+    for membership in Membership.objects.filter(site=site, role__in=CASEWORK_ROLES):
+        wanted = membership.user_id in user_ids
+        if membership.notify_new_referrals != wanted:
+            membership.notify_new_referrals = wanted
+            membership._history_user = by
+            membership.save()
+
+
+@transaction.atomic
+def eligibility_item_add(*, site: Site, text: str, by: User) -> EligibilityItem:
+    last = EligibilityItem.objects.filter(site=site).order_by("-position").first()
+    item = EligibilityItem(
+        site=site, text=text.strip(), position=(last.position + 1) if last else 0
+    )
+    item._history_user = by
+    item.save()
+    return item
+
+
+@transaction.atomic
+def eligibility_item_reword(*, item: EligibilityItem, text: str, by: User) -> EligibilityItem:
+    item.text = text.strip()
+    item._history_user = by
+    item.save()
+    return item
+
+
+@transaction.atomic
+def eligibility_item_retire(*, item: EligibilityItem, by: User) -> EligibilityItem:
+    """Retired questions leave the checklist; answers already given keep their wording."""
+    item.retired_at = timezone.now()
+    item._history_user = by
+    item.save()
+    return item
+
+
+@transaction.atomic
+def eligibility_item_move(*, item: EligibilityItem, up: bool, by: User) -> None:
+    items = list(
+        EligibilityItem.objects.select_for_update().filter(site=item.site, retired_at__isnull=True)
+    )
+    index = next((i for i, other in enumerate(items) if other.pk == item.pk), None)
+    if index is None:  # retired meanwhile
+        return
+    swap = index - 1 if up else index + 1
+    if not 0 <= swap < len(items):
+        return
+    items[index], items[swap] = items[swap], items[index]
+    for position, each in enumerate(items):
+        if each.position != position:
+            each.position = position
+            each._history_user = by
+            each.save()

@@ -1,0 +1,116 @@
+"""Background work of referrals: new-referral notices and the daily diversion clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from lead.celery import app
+from lead.models import User
+from lead.outbox import outbox_enqueue, outbox_task
+from referrals.models import OPEN_STATUSES, Referral
+from sites.models import Membership, Site
+from sites.roles import Pathway, Role
+from sites.services import notify
+
+WARN_DAYS_BEFORE = 3
+
+
+def _link(referral: Referral) -> str:
+    path = reverse(
+        "referrals:detail", kwargs={"site_slug": referral.site.slug, "referral_uuid": referral.uuid}
+    )
+    return settings.LEAD_BASE_URL.rstrip("/") + path
+
+
+def _load(referral_id: int) -> Referral:
+    with scopes_disabled():
+        return Referral.objects.select_related("site", "assignee").get(pk=referral_id)
+
+
+@app.task(name="referrals.tasks.notify_new_referral", acks_late=True)
+@outbox_task
+def notify_new_referral(*, referral_id: int) -> None:
+    """Tell the site's case and programme managers (those who want it) of a new referral."""
+    referral = _load(referral_id)
+    with scope(site=referral.site), translation.override(settings.LANGUAGE_CODE):
+        recipients = list(
+            User.objects.filter(
+                memberships__site=referral.site,
+                memberships__role__in=[Role.CASE_MANAGER, Role.PROGRAMME_MANAGER],
+                memberships__notify_new_referrals=True,
+                is_active=True,
+            ).distinct()
+        )
+        title = _("New referral %(number)s (%(pathway)s)") % {
+            "number": referral.number,
+            "pathway": Pathway(referral.pathway).label,
+        }
+        notify(site=referral.site, users=recipients, title=title, link=_link(referral))
+
+
+@app.task(name="referrals.tasks.clock_warning", acks_late=True)
+@outbox_task
+def clock_warning(*, referral_id: int, kind: str) -> None:
+    """Three days left: warn the assignee. Missed: tell the programme managers."""
+    referral = _load(referral_id)
+    with scope(site=referral.site), translation.override(settings.LANGUAGE_CODE):
+        if not referral.is_open:
+            return  # intake happened (or the referral closed) since the warning was queued
+        if kind == "due_soon":
+            users = [referral.assignee] if referral.assignee else []
+            if not users:
+                users = _programme_managers(referral.site)
+            title = _("%(number)s: intake due in %(days)s days (%(due)s)")
+        else:
+            users = _programme_managers(referral.site)
+            title = _("%(number)s: intake deadline missed (%(due)s)")
+        title = title % {
+            "number": referral.number,
+            "days": referral.days_left(),
+            "due": referral.intake_due_date.isoformat(),
+        }
+        notify(site=referral.site, users=users, title=title, link=_link(referral))
+
+
+def _programme_managers(site: Site) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(site=site, role=Role.PROGRAMME_MANAGER).select_related(
+            "user"
+        )
+    ]
+
+
+def diversion_clock_check(*, today=None) -> int:
+    """Queue the warnings due today across all sites. Each warning has its own outbox key, so
+    running this twice (or daily) never warns twice. Returns how many referrals are affected."""
+    today = today or timezone.localdate()
+    queued = 0
+    with scopes_disabled():  # a statewide sweep; each warning re-enters its site's scope
+        open_clocks = Referral.objects.filter(
+            pathway=Pathway.ARREST_DIVERSION,
+            status__in=OPEN_STATUSES,
+            intake_due_date__isnull=False,
+            intake_due_date__lte=today + timedelta(days=WARN_DAYS_BEFORE),
+        ).only("pk", "uuid", "intake_due_date")
+        for referral in open_clocks:
+            kind = "missed" if referral.intake_due_date < today else "due_soon"
+            outbox_enqueue(
+                task_name="referrals.tasks.clock_warning",
+                kwargs={"referral_id": referral.pk, "kind": kind},
+                key=f"clock:{kind}:{referral.uuid}",
+            )
+            queued += 1
+    return queued
+
+
+@app.task(name="referrals.tasks.diversion_clock", acks_late=True)
+def diversion_clock() -> int:
+    """Daily (Celery beat): warn 3 days before an intake deadline and when it is missed."""
+    return diversion_clock_check()
