@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_scopes import scope, scopes_disabled
 
 from lead.celery import app
@@ -62,28 +63,48 @@ def clock_warning(*, referral_id: int, kind: str) -> None:
     with scope(site=referral.site), translation.override(settings.LANGUAGE_CODE):
         if not referral.is_open:
             return  # intake happened (or the referral closed) since the warning was queued
+        days = referral.days_left()
         if kind == "due_soon":
-            users = [referral.assignee] if referral.assignee else []
+            # The assignee, if they still work cases here (a membership can end or change after
+            # the assignment); otherwise whoever assigns: the programme managers.
+            assignee = referral.assignee
+            users = [assignee] if assignee and _works_cases(referral.site, assignee) else []
             if not users:
                 users = _programme_managers(referral.site)
-            title = _("%(number)s: intake due in %(days)s days (%(due)s)")
+            title = ngettext(
+                "%(number)s: intake due in %(days)s day (%(due)s)",
+                "%(number)s: intake due in %(days)s days (%(due)s)",
+                days,
+            )
         else:
             users = _programme_managers(referral.site)
             title = _("%(number)s: intake deadline missed (%(due)s)")
         title = title % {
             "number": referral.number,
-            "days": referral.days_left(),
+            "days": days,
             "due": referral.intake_due_date.isoformat(),
         }
         notify(site=referral.site, users=users, title=title, link=_link(referral))
 
 
+def _works_cases(site: Site, user: User) -> bool:
+    return (
+        user.is_active
+        and Membership.objects.filter(
+            site=site, user=user, role__in=[Role.CASE_MANAGER, Role.PROGRAMME_MANAGER]
+        ).exists()
+    )
+
+
 def _programme_managers(site: Site) -> list[User]:
+    """The site's active programme managers (a deactivated account is told nothing)."""
     return [
         m.user
-        for m in Membership.objects.filter(site=site, role=Role.PROGRAMME_MANAGER).select_related(
-            "user"
+        for m in Membership.objects.filter(
+            site=site, role=Role.PROGRAMME_MANAGER, user__is_active=True
         )
+        .select_related("user")
+        .order_by("user__email")
     ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -108,19 +107,17 @@ def notify(*, site: Site, users: list[User], title: str, link: str) -> list[Noti
     """Tell ``users`` about something at ``site``: an in-app notification and an e-mail each.
 
     Called from outbox tasks, so it runs once per event however often the task is delivered.
+    Each e-mail is its own outbox task: one mail server failure never re-sends the others.
     """
     notifications = []
     for user in users:
-        notifications.append(
-            Notification.objects.create(site=site, user=user, title=title, link=link)
+        notification = Notification.objects.create(site=site, user=user, title=title, link=link)
+        outbox_enqueue(
+            task_name="sites.tasks.send_notification_email",
+            kwargs={"notification_id": notification.pk},
+            key=f"notification-mail:{notification.uuid}",
         )
-        send_mail(
-            subject=f"[LEAD {site.name}] {title}",
-            message=f"{title}\n\n{link}\n",
-            from_email=None,
-            recipient_list=[user.email],
-            fail_silently=False,
-        )
+        notifications.append(notification)
     return notifications
 
 

@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 from lead.celery import app
 from lead.models import User
 from lead.outbox import outbox_task
-from sites.models import Membership
+from sites.models import Membership, Notification
 
 
 @app.task(name="sites.tasks.send_invitation", acks_late=True)
@@ -41,3 +41,17 @@ def send_invitation(*, membership_id: int, base_url: str, invited_by: int) -> No
         subject = render_to_string("sites/email/invitation_subject.txt", context).strip()
         body = render_to_string("sites/email/invitation_body.txt", context)
     send_mail(subject, body, None, [user.email])
+
+
+@app.task(name="sites.tasks.send_notification_email", acks_late=True)
+@outbox_task
+def send_notification_email(*, notification_id: int) -> None:
+    """The e-mail copy of one in-app notification."""
+    with scopes_disabled():
+        notification = Notification.objects.select_related("site", "user").get(pk=notification_id)
+    send_mail(
+        subject=f"[LEAD {notification.site.name}] {notification.title}",
+        message=f"{notification.title}\n\n{notification.link}\n",
+        from_email=None,
+        recipient_list=[notification.user.email],
+    )
