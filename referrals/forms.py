@@ -188,6 +188,16 @@ PATHWAY_FORMS: dict[str, type[ReferralForm]] = {
 }
 
 
+class OwnIdsMixin:
+    """Several forms share the referral page: give each its own element ids (labels work)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
@@ -209,8 +219,9 @@ class QueueFilterForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
+class DecisionForm(OwnIdsMixin, forms.Form):
+    id_prefix = "decision"
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("", "—"), *Decision.choices])
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -220,7 +231,8 @@ class DecisionForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(OwnIdsMixin, forms.Form):
+    id_prefix = "assign"
     assignee = forms.ModelChoiceField(
         label=_("Assigned case manager"), queryset=None, required=False, to_field_name="uuid"
     )
@@ -230,7 +242,9 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = workers
 
 
-class AttemptForm(forms.ModelForm):
+class AttemptForm(OwnIdsMixin, forms.ModelForm):
+    id_prefix = "attempt"
+
     class Meta:
         model = LocateAttempt
         fields = ["attempted_at", "place", "method", "result", "note"]
@@ -255,10 +269,12 @@ class AttemptForm(forms.ModelForm):
         return value
 
 
-class CloseForm(forms.Form):
+class CloseForm(OwnIdsMixin, forms.Form):
+    id_prefix = "close"
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=[
+            ("", "—"),
             (ReferralStatus.DECLINED, ReferralStatus.DECLINED.label),
             (ReferralStatus.UNABLE_TO_LOCATE, ReferralStatus.UNABLE_TO_LOCATE.label),
             (ReferralStatus.INELIGIBLE, ReferralStatus.INELIGIBLE.label),
@@ -274,8 +290,11 @@ class CloseForm(forms.Form):
     )
 
 
-class ProsecutorForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Tell the prosecutor"), choices=ProsecutorOutcome.choices)
+class ProsecutorForm(OwnIdsMixin, forms.Form):
+    id_prefix = "prosecutor"
+    outcome = forms.ChoiceField(
+        label=_("Tell the prosecutor"), choices=[("", "—"), *ProsecutorOutcome.choices]
+    )
 
 
 class SiteReferralSettingsForm(forms.Form):

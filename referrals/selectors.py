@@ -61,13 +61,18 @@ def duplicate_candidates(*, referral: Referral, limit: int = 10) -> list[Referra
     if referral.name_unknown or not (referral.first_name or referral.last_name):
         return []
     name = f"{referral.first_name} {referral.last_name}".strip()
+    # A verdict on a pair holds both ways: once reviewed from either side, stop suggesting it.
     reviewed = DuplicateReview.objects.filter(site=referral.site, referral=referral).values(
         "other_referral_id"
     )
+    reviewed_from_other_side = DuplicateReview.objects.filter(
+        site=referral.site, other_referral=referral
+    ).values("referral_id")
     candidates = (
         Referral.objects.filter(site=referral.site, status__in=OPEN_STATUSES, name_unknown=False)
         .exclude(pk=referral.pk)
         .exclude(pk__in=reviewed)
+        .exclude(pk__in=reviewed_from_other_side)
         .annotate(
             similarity=Greatest(
                 TrigramSimilarity(Concat("first_name", Value(" "), "last_name"), name),

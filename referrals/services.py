@@ -92,7 +92,10 @@ def referral_submit(
             raise
         existing = _existing_submission(site=site, by=by, key=idempotency_key)
         if existing is None:
-            raise
+            # The key is taken by this user's submission at another site (a copied form).
+            raise ValidationError(
+                _("This form was already used. Open a new referral form and submit again.")
+            ) from None
         return existing, False
     return referral, True
 
@@ -162,6 +165,8 @@ def _active_items(site: Site) -> list[EligibilityItem]:
 @transaction.atomic
 def referral_screen(*, referral: Referral, answers: dict[str, str], by: User) -> Referral:
     """Save the screening checklist answers (``yes``, ``no`` or ``unknown`` per item)."""
+    if not referral.is_open:
+        raise ValidationError(_("This referral is closed; its screening can no longer change."))
     valid = {str(item.uuid): item.text for item in _active_items(referral.site)}
     cleaned: dict[str, dict[str, str]] = dict(referral.screening_answers)
     for key, answer in answers.items():
@@ -237,6 +242,17 @@ def locate_attempt_record(*, referral: Referral, by: User, **fields: Any) -> Loc
     return attempt
 
 
+def referral_resume(*, referral: Referral, by: User) -> Referral:
+    """Someone who could not be found turns up: back to locating.
+
+    Only from "unable to locate": the general workflow also allows screening → locating and
+    contacted → locating, which this button must not offer (it would skip the decision).
+    """
+    if referral.status != Status.UNABLE_TO_LOCATE:
+        raise ValidationError(_("Only a referral closed as unable to locate can be resumed."))
+    return referral_transition(referral=referral, to=Status.LOCATING, by=by)
+
+
 def referral_close(*, referral: Referral, outcome: str, note: str, by: User) -> Referral:
     if outcome not in OUTCOME_STATUSES:
         raise ValidationError(_("Choose one of the listed outcomes."))
@@ -246,6 +262,7 @@ def referral_close(*, referral: Referral, outcome: str, note: str, by: User) -> 
 @transaction.atomic
 def prosecutor_outcome_record(*, referral: Referral, outcome: str, by: User) -> Referral:
     """Record what the prosecutor is told about an arrest diversion, with who and when."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk, site=referral.site)
     if referral.pathway != Pathway.ARREST_DIVERSION:
         raise ValidationError(_("Only arrest diversions have a prosecutor outcome."))
     if referral.prosecutor_outcome:
@@ -264,6 +281,7 @@ def prosecutor_outcome_record(*, referral: Referral, outcome: str, by: User) -> 
         missed = referral.intake_due_date is not None and today > referral.intake_due_date
         enrolled_in_time = referral.status == Status.ENROLLED and (
             referral.closed_at is not None
+            and referral.intake_due_date is not None
             and timezone.localdate(referral.closed_at) <= referral.intake_due_date
         )
         if not missed or enrolled_in_time:
@@ -300,6 +318,8 @@ def duplicate_review_record(
 def site_referral_settings_update(
     *, site: Site, pathways: list[str], intake_deadline_days: int, by: User
 ) -> Site:
+    if intake_deadline_days not in Site.IntakeDeadline.values:
+        raise ValidationError(_("The intake deadline must be 7, 14 or 30 days."))
     site.enabled_pathways = [p for p in Pathway.values if p in pathways]
     site.intake_deadline_days = intake_deadline_days
     site._history_user = by

@@ -327,9 +327,7 @@ def referral_resume(request: HttpRequest, site_slug: str, referral_uuid) -> Http
     return _act(
         request,
         referral,
-        lambda: services.referral_transition(
-            referral=referral, to=Status.LOCATING, by=request.user
-        ),
+        lambda: services.referral_resume(referral=referral, by=request.user),
         _("Back to locating."),
     )
 
@@ -434,6 +432,9 @@ def checklist_item(request: HttpRequest, site_slug: str, item_uuid) -> HttpRespo
     """Reword, retire or move one checklist question (``action`` in the POST)."""
     item = _get_item(request, item_uuid)
     action = request.POST.get("action")
+    if item.retired_at is not None:
+        messages.error(request, _("This question is retired."))
+        return redirect("referrals:settings", site_slug=request.site.slug)
     if action == "reword":
         form = ChecklistItemForm(request.POST)
         if not form.is_valid():
