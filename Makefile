@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format browser messages
+.PHONY: run test install lint format browser messages bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,3 +46,8 @@ format: install
 messages: install
 	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(PY) manage.py compilemessages -l es --ignore=.venv
+
+# Time an officer's submission with the app under gunicorn: a throwaway database lead_bench,
+# 200 submissions and 50 queue views from 127.0.0.1 (under a minute); see bench/officer_submissions.py
+bench: install
+	$(PY) bench/officer_submissions.py

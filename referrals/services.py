@@ -194,6 +194,7 @@ def referral_decide(*, referral: Referral, decision: str, reason: str, by: User)
     referral.decision_reason = reason.strip()
     referral.decided_by = by
     referral.decided_at = timezone.now()
+    referral._history_user = by
     referral.save()
     target = Status.LOCATING if decision == Decision.ELIGIBLE else Status.INELIGIBLE
     return referral_transition(referral=referral, to=target, by=by, note=reason)

@@ -1,13 +1,34 @@
-"""Demo data for the six sites. Idempotent: run it as often as you like."""
+"""Demo data for the six sites. Idempotent: run it as often as you like.
+
+Users and memberships are brought back to their demo state on every run; each site gets its demo
+referrals (``referrals.demo``) once: a site that has them already is left alone.
+
+E-mail: making the referrals sends the usual new-referral notices (eagerly when ``REDIS_URL`` is
+unset). So that the console does not fill with some 300 e-mails to example.org addresses, the
+command uses Django's in-memory (``locmem``) e-mail backend while it runs and only counts them;
+the in-app notifications are kept, dated to when each referral came in.
+"""
 
 from __future__ import annotations
 
+import logging
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core import mail
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import override_settings
+from django_scopes import scope
 
 from lead.models import User
+from referrals.demo import notifications_backdate, seed_referrals
+from referrals.tasks import diversion_clock_check
 from sites.models import Site
 from sites.roles import Role
 from sites.services import membership_grant
@@ -23,12 +44,12 @@ STAFF_NAMES = {
 }
 
 
-def _user(email: str, full_name: str, password: str, **flags) -> User:
+def _user(email: str, full_name: str, password_hash: str, **flags) -> User:
     first, _, last = full_name.partition(" ")
     user, _ = User.objects.get_or_create(
         email=email, defaults={"first_name": first, "last_name": last}
     )
-    user.set_password(password)
+    user.password = password_hash
     for name, value in flags.items():
         setattr(user, name, value)
     user.save()
@@ -38,21 +59,100 @@ def _user(email: str, full_name: str, password: str, **flags) -> User:
     return user
 
 
+@contextmanager
+def _quiet_task_log() -> Iterator[None]:
+    """Celery logs every eager task it runs at INFO: some 170 lines here. Keep warnings."""
+    logger = logging.getLogger("celery.app.trace")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
+def _no_wait_for_disk() -> Iterator[None]:
+    """Some 170 small transactions (one per background task): don't wait for the disk at each
+    commit. A crash could lose the last moments of demo data, never corrupt anything."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 class Command(BaseCommand):
     help = "Load demo users and data for the LEAD sites (idempotent)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
-        password = settings.LEAD_DEMO_PASSWORD
+        started = time.monotonic()
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            _quiet_task_log(),
+            _no_wait_for_disk(),
+        ):
+            outbox, mail.outbox = getattr(mail, "outbox", None), []
+            with transaction.atomic():
+                rows, staff = self._users()
+                created = {}
+                for site in Site.objects.order_by("name"):
+                    officer, case_manager = staff[site.slug]
+                    with scope(site=site):
+                        created[site] = seed_referrals(
+                            site=site,
+                            officer=officer,
+                            case_manager=case_manager,
+                            rng=random.Random(f"lead-demo:{site.slug}"),
+                        )
+            # Committed: the new-referral notices went out. Date them as the referrals.
+            for site, referrals in created.items():
+                with scope(site=site):
+                    notifications_backdate(site=site, referrals=referrals)
+            # What the daily clock (Celery beat) would say today: due soon, deadline missed.
+            with transaction.atomic():
+                warned = diversion_clock_check()
+            emails = len(mail.outbox)
+            if outbox is None:
+                del mail.outbox
+            else:
+                mail.outbox = outbox  # a test's outbox, say
+
+        if options["quiet"]:
+            return
+        total = sum(len(referrals) for referrals in created.values())
+        if total:
+            per_site = ", ".join(
+                f"{site.slug} {len(referrals)}" for site, referrals in created.items() if referrals
+            )
+            self.stdout.write(f"Demo referrals created: {total} ({per_site}).")
+        else:
+            self.stdout.write("Demo referrals: already there, left as they are.")
+        self.stdout.write(
+            f"Diversion clock: {warned} arrest diversions due soon or overdue; "
+            f"{emails} notification e-mails kept in memory, not sent "
+            f"({time.monotonic() - started:.1f} s)."
+        )
+        self._print_logins(rows)
+
+    def _users(self) -> tuple[list[tuple[str, str]], dict[str, tuple[User, User]]]:
+        """The demo staff of every site, the evaluator and the state administrator."""
+        # One hash for every demo user (the password is public anyway): hashing is slow on
+        # purpose, and twenty of them took most of this command's time.
+        password = make_password(settings.LEAD_DEMO_PASSWORD)
         rows: list[tuple[str, str]] = []
+        staff: dict[str, tuple[User, User]] = {}
         sites = list(Site.objects.order_by("name"))
         for site in sites:
             officer, case_manager, manager = STAFF_NAMES.get(
                 site.slug, (f"{site.name} Officer", f"{site.name} Case", f"{site.name} Manager")
             )
+            users = {}
             for prefix, name, role in (
                 ("officer", officer, Role.OFFICER),
                 ("casemanager", case_manager, Role.CASE_MANAGER),
@@ -62,16 +162,19 @@ class Command(BaseCommand):
                 user = _user(email, name, password)
                 membership_grant(user=user, site=site, role=role, by=None)
                 rows.append((email, f"{Role(role).label} – {site.name}"))
+                users[prefix] = user
+            staff[site.slug] = (users["officer"], users["casemanager"])
         evaluator = _user("evaluator@example.org", "Uma Evaluator", password)
         for site in sites:
             membership_grant(user=evaluator, site=site, role=Role.EVALUATOR, by=None)
         rows.append(("evaluator@example.org", "UNM evaluator – all sites (agreement UNM-DEMO)"))
         _user("admin@example.org", "Sam Administrator", password, is_state_admin=True)
         rows.append(("admin@example.org", "State administrator"))
+        return rows, staff
 
-        if not options["quiet"]:
-            self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in with:"))
-            width = max(len(email) for email, _ in rows)
-            for email, what in rows:
-                self.stdout.write(f"  {email.ljust(width)}  {what}")
-            self.stdout.write(f"Password for every demo user: {password}")
+    def _print_logins(self, rows: list[tuple[str, str]]) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in with:"))
+        width = max(len(email) for email, _ in rows)
+        for email, what in rows:
+            self.stdout.write(f"  {email.ljust(width)}  {what}")
+        self.stdout.write(f"Password for every demo user: {settings.LEAD_DEMO_PASSWORD}")
