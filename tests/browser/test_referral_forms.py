@@ -260,8 +260,10 @@ def test_the_public_refers_someone_in_spanish_on_a_phone(live_server, open_page,
     page.locator("select#language").select_option("es")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page).to_have_url(f"{live_server.url}/refer/taos/")
-    # The header and footer are translated; the referral pages' own strings are not in
-    # locale/es yet. When they are, assert the Spanish heading and button here too.
+    # The page's own words are Spanish, and so are the header and footer around them.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Derive a una persona a LEAD de Taos")
+    expect(page.locator("form.referral-form button[type=submit]")).to_have_text("Enviar derivación")
+    expect(page.locator("form.referral-form legend").first).to_have_text("¿A quién quiere derivar?")
     expect(page.locator("label[for=language]")).to_have_text("Idioma")
     expect(page.locator("select#language option:checked")).to_have_text("Español")
     expect(page.locator(".site-header").get_by_role("button", name="Cambiar")).to_be_visible()
@@ -270,7 +272,7 @@ def test_the_public_refers_someone_in_spanish_on_a_phone(live_server, open_page,
     assert_phone_friendly(page, "the public form")
     page.screenshot(path=artifacts_dir / "community-form-es.png", full_page=True)
 
-    # Field names, not labels: the labels are Spanish (or, until translated, English).
+    # Field names, not labels: the labels are in Spanish.
     form = page.locator("form.referral-form")
     form.locator("[name=first_name]").fill("Rosa")
     form.locator("[name=estimated_age]").fill("45")
@@ -285,6 +287,7 @@ def test_the_public_refers_someone_in_spanish_on_a_phone(live_server, open_page,
 
     expect(page).to_have_url(f"{live_server.url}/refer/taos/thanks/")
     expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gracias")
     main = page.get_by_role("main")
     expect(main).to_contain_text("911")
     expect(main).not_to_contain_text(TAOS_NUMBER)
