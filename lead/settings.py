@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.diversion_clock",
         "schedule": crontab(hour=7, minute=0),  # America/Denver, before the day's work
     },
+    "task-digest": {
+        "task": "casenotes.tasks.task_digest",
+        "schedule": crontab(hour=7, minute=15),  # once a day; the outbox key keeps it to one
+    },
 }
 LEAD_BASE_URL = env_str("LEAD_BASE_URL", "http://127.0.0.1:8000")  # links in e-mails from tasks
 LEAD_OUTBOX_RESEND_AFTER_SECONDS = env_int("LEAD_OUTBOX_RESEND_AFTER_SECONDS", 60)

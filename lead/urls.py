@@ -19,6 +19,8 @@ urlpatterns = [
         name="public_referral_thanks",
     ),
     path("s/<slug:site_slug>/referrals/", include("referrals.urls")),
+    path("s/<slug:site_slug>/participants/", include("participants.urls")),
+    path("s/<slug:site_slug>/", include("casenotes.urls")),
     path("s/<slug:site_slug>/", include("sites.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,143 @@
+"""Writes for contact notes, addenda and tasks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casenotes.models import Addendum, Contact, Task
+from lead.models import User
+from participants.models import Participant
+from referrals.services import CASEWORK_ROLES
+from sites.models import Membership
+
+CONTACT_FIELDS = [
+    "contacted_at",
+    "duration_minutes",
+    "contact_type",
+    "location",
+    "successful",
+    "services",
+    "referrals_made",
+    "narrative",
+]
+
+
+def _earliest_contact(participant: Participant) -> datetime:
+    """Nobody can be contacted about LEAD before they were referred (or enrolled)."""
+    if participant.referral_id is not None:
+        return participant.referral.submitted_at
+    return participant.enrolled_at
+
+
+def _validate_when(participant: Participant, contacted_at: datetime) -> None:
+    if contacted_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError(_("A contact cannot be in the future."))
+    if contacted_at < _earliest_contact(participant) - timedelta(days=1):
+        raise ValidationError(_("A contact cannot be before the person was referred."))
+
+
+def _touch_last_contact(participant: Participant, contacted_at: datetime) -> None:
+    # Derived, not part of the record's history: one statement, never moving backwards.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE participants_participant SET last_contact_at = "
+            "GREATEST(COALESCE(last_contact_at, %s), %s) WHERE id = %s",
+            [contacted_at, contacted_at, participant.pk],
+        )
+
+
+def _recount_last_contact(participant: Participant) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE participants_participant SET last_contact_at = ("
+            "SELECT MAX(contacted_at) FROM casenotes_contact "
+            "WHERE participant_id = %s AND successful) WHERE id = %s",
+            [participant.pk, participant.pk],
+        )
+
+
+@transaction.atomic
+def contact_record(*, participant: Participant, author: User, **fields: Any) -> Contact:
+    """Log a contact; a successful one counts toward the participant being active."""
+    _validate_when(participant, fields["contacted_at"])
+    contact = Contact(site=participant.site, participant=participant, author=author, **fields)
+    contact._history_user = author
+    contact.save()
+    if contact.successful:
+        _touch_last_contact(participant, contact.contacted_at)
+    return contact
+
+
+@transaction.atomic
+def contact_edit(*, contact: Contact, by: User, **fields: Any) -> Contact:
+    """Only the author, only within 24 hours; afterwards corrections are addenda."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk, site=contact.site)
+    if not contact.editable_by(by):
+        raise PermissionDenied(_("This note is locked: add an addendum instead."))
+    _validate_when(contact.participant, fields.get("contacted_at", contact.contacted_at))
+    for name in CONTACT_FIELDS:
+        if name in fields:
+            setattr(contact, name, fields[name])
+    contact._history_user = by
+    contact.save()
+    # An edit can move the date back or turn "reached" into "attempted": recount, so a
+    # corrected note never leaves the participant looking active on a contact that did not happen.
+    _recount_last_contact(contact.participant)
+    return contact
+
+
+@transaction.atomic
+def addendum_add(*, contact: Contact, by: User, text: str) -> Addendum:
+    addendum = Addendum(site=contact.site, contact=contact, author=by, text=text.strip())
+    addendum._history_user = by
+    addendum.save()
+    return addendum
+
+
+def _check_assignee(site, user: User) -> None:
+    if not Membership.objects.filter(site=site, user=user, role__in=CASEWORK_ROLES).exists():
+        raise ValidationError(_("Assign the task to a case manager of this site."))
+
+
+@transaction.atomic
+def task_add(
+    *,
+    site,
+    title: str,
+    due_on: date,
+    assignee: User,
+    by: User,
+    participant: Participant | None = None,
+) -> Task:
+    _check_assignee(site, assignee)
+    if participant is not None and participant.site_id != site.pk:
+        raise PermissionDenied
+    task = Task(
+        site=site,
+        participant=participant,
+        title=title.strip(),
+        due_on=due_on,
+        assignee=assignee,
+        created_by=by,
+    )
+    task._history_user = by
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_set_done(*, task: Task, done: bool, by: User) -> Task:
+    """Mark done or open again. Repeating it (a double click) keeps the first done time."""
+    task = Task.objects.select_for_update().get(pk=task.pk, site=task.site)
+    if (task.done_at is not None) == done:
+        return task
+    task.done_at = timezone.now() if done else None
+    task._history_user = by
+    task.save()
+    return task

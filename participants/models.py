@@ -1,0 +1,363 @@
+"""Participants: people enrolled in LEAD, their consents, needs and Individual Intervention Plan."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+from guardian.models import UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from lead.models import site_scoped_manager
+from sites.models import Site
+
+
+class Domain(models.TextChoices):
+    """Life domains, shared by the intake assessment and the plan."""
+
+    HOUSING = "housing", _("Housing")
+    SUBSTANCE_USE = "substance_use", _("Substance use")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    PHYSICAL_HEALTH = "physical_health", _("Physical health")
+    INCOME = "income", _("Income and benefits")
+    ID_DOCUMENTS = "id_documents", _("ID documents")
+    LEGAL = "legal", _("Legal")
+    EDUCATION_EMPLOYMENT = "education_employment", _("Education and employment")
+    FAMILY = "family", _("Family")
+
+
+class RaceEthnicity(models.TextChoices):
+    """The federal (OMB SPD 15, 2024) combined race and ethnicity categories; any number apply."""
+
+    AMERICAN_INDIAN = "american_indian", _("American Indian or Alaska Native")
+    ASIAN = "asian", _("Asian")
+    BLACK = "black", _("Black or African American")
+    HISPANIC = "hispanic", _("Hispanic or Latino")
+    MIDDLE_EASTERN = "middle_eastern", _("Middle Eastern or North African")
+    PACIFIC_ISLANDER = "pacific_islander", _("Native Hawaiian or Pacific Islander")
+    WHITE = "white", _("White")
+    DECLINED = "declined", _("Prefers not to say")
+
+
+class GenderIdentity(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    TRANS_WOMAN = "trans_woman", _("Transgender woman")
+    TRANS_MAN = "trans_man", _("Transgender man")
+    NON_BINARY = "non_binary", _("Non-binary")
+    ANOTHER = "another", _("Another identity")
+    DECLINED = "declined", _("Prefers not to say")
+
+
+class HousingStatus(models.TextChoices):
+    UNSHELTERED = "unsheltered", _("Unsheltered (street, car, camp)")
+    SHELTER = "shelter", _("Emergency shelter")
+    TRANSITIONAL = "transitional", _("Transitional housing")
+    DOUBLED_UP = "doubled_up", _("Staying with others")
+    INSTITUTION = "institution", _("Jail, hospital or treatment")
+    HOUSED = "housed", _("Housed (rent or own)")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class YesNoUnknown(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class HealthCoverage(models.TextChoices):
+    MEDICAID = "medicaid", _("Medicaid (Turquoise Care)")
+    MEDICARE = "medicare", _("Medicare")
+    PRIVATE = "private", _("Private insurance")
+    IHS = "ihs", _("Indian Health Service or tribal")
+    VA = "va", _("VA")
+    NONE = "none", _("None")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Participant(models.Model):
+    """Someone enrolled in LEAD at one site. Never "fails out": active or inactive only."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="participants")
+    case_number = models.CharField(_("case number"), max_length=30)
+    referral = models.OneToOneField(
+        "referrals.Referral",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="participant",
+    )
+    legal_first_name = models.CharField(_("legal first name"), max_length=100)
+    legal_last_name = models.CharField(_("legal last name"), max_length=100)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    aliases = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, verbose_name=_("aliases")
+    )
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    gender_identity = models.CharField(
+        _("gender identity"), max_length=20, choices=GenderIdentity.choices, blank=True
+    )
+    race_ethnicity = ArrayField(
+        models.CharField(max_length=20, choices=RaceEthnicity.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("race and ethnicity"),
+    )
+    primary_language = models.CharField(_("primary language"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    where_to_find = models.TextField(_("where to find them"), max_length=1000, blank=True)
+    housing_status = models.CharField(
+        _("housing"), max_length=20, choices=HousingStatus.choices, default=HousingStatus.UNKNOWN
+    )
+    veteran = models.CharField(
+        _("veteran"), max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
+    health_coverage = models.CharField(
+        _("health coverage"),
+        max_length=20,
+        choices=HealthCoverage.choices,
+        default=HealthCoverage.UNKNOWN,
+    )
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="caseload",
+        verbose_name=_("case manager"),
+    )
+    enrolled_at = models.DateTimeField(_("enrolled"), default=timezone.now)
+    # Kept by contact_record: the caseload and inactivity need it for every row, and deriving it
+    # from a million contacts on each page would not scale.
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    is_restricted = models.BooleanField(_("restricted record"), default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = site_scoped_manager()
+    history = HistoricalRecords(excluded_fields=["last_contact_at"])
+
+    class Meta:
+        ordering = ["legal_last_name", "legal_first_name"]
+        permissions = [("open_restricted", "Open this restricted participant record")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "case_number"], name="participants_case_number_per_site"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["site", "case_manager"], name="participants_caseload"),
+            models.Index(fields=["site", "date_of_birth"], name="participants_dob"),
+            GinIndex(
+                fields=["legal_last_name"],
+                opclasses=["gin_trgm_ops"],
+                name="participants_last_name_trgm",
+            ),
+            GinIndex(
+                fields=["legal_first_name"],
+                opclasses=["gin_trgm_ops"],
+                name="participants_first_name_trgm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.legal_first_name
+        return f"{first} {self.legal_last_name}".strip()
+
+    def days_since_contact(self, now=None) -> int | None:
+        if self.last_contact_at is None:
+            return None
+        return ((now or timezone.now()) - self.last_contact_at).days
+
+    def is_active(self, now=None) -> bool:
+        """Active while the last contact (or enrolment) is within the site's threshold."""
+        since = self.last_contact_at or self.enrolled_at
+        threshold = timedelta(days=self.site.inactivity_threshold_days)
+        return (now or timezone.now()) - since <= threshold
+
+
+class ParticipantUserObjectPermission(UserObjectPermissionBase):
+    """Row grants for restricted records (a direct foreign key, as guardian recommends)."""
+
+    content_object = models.ForeignKey(Participant, on_delete=models.CASCADE)
+
+
+class CaseNumberCounter(models.Model):
+    site = models.OneToOneField(Site, on_delete=models.PROTECT, related_name="+")
+    last = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(site="site")  # bumped in SQL by case_number_next
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.last}"
+
+
+class NeedAssessment(models.Model):
+    """The intake assessment of one life domain; reassessments add rows."""
+
+    class Level(models.TextChoices):
+        NONE = "none", _("No need")
+        SOME = "some", _("Some need")
+        HIGH = "high", _("High need")
+        UNKNOWN = "unknown", _("Not discussed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="needs")
+    domain = models.CharField(max_length=30, choices=Domain.choices)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.UNKNOWN)
+    notes = models.TextField(max_length=2000, blank=True)
+    assessed_at = models.DateTimeField(default=timezone.now)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = site_scoped_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["participant", "domain", "-assessed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.domain}: {self.level}"
+
+
+class Consent(models.Model):
+    """A release of information to one recipient, with the elements of 42 CFR Part 2 §2.31."""
+
+    class SignatureMethod(models.TextChoices):
+        PAPER = "paper", _("Signed on paper (scanned)")
+        ELECTRONIC = "electronic", _("Signed electronically")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
+    discloser = models.CharField(_("who may disclose"), max_length=200)
+    recipient = models.CharField(_("to whom (recipient)"), max_length=200)
+    information = models.TextField(_("what information"), max_length=2000)
+    purpose = models.TextField(_("purpose of the disclosure"), max_length=2000)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    expiry_event = models.CharField(_("or expires when"), max_length=200, blank=True)
+    revocation_explained = models.BooleanField(
+        _("the right to revoke was explained"), default=False
+    )
+    signed_on = models.DateField(_("signed on"))
+    signature_method = models.CharField(
+        _("signature"), max_length=20, choices=SignatureMethod.choices
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revocation_note = models.TextField(max_length=1000, blank=True)
+
+    objects = site_scoped_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recipient", "-signed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ({self.signed_on})"
+
+    def in_force(self, today=None) -> bool:
+        """May information be disclosed under this consent today?"""
+        today = today or timezone.localdate()
+        if self.revoked_at is not None or self.signed_on > today:
+            return False
+        return self.expires_on is None or self.expires_on >= today
+
+
+class PlanGoal(models.Model):
+    """One goal of the Individual Intervention Plan, set by the participant."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        ACHIEVED = "achieved", _("Achieved")
+        CHANGED = "changed", _("Changed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="goals")
+    domain = models.CharField(_("domain"), max_length=30, choices=Domain.choices)
+    goal = models.TextField(_("goal, in the participant's words"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = site_scoped_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["domain", "created_at"]
+
+    def __str__(self) -> str:
+        return self.goal[:60]
+
+
+class GoalProgress(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    goal = models.ForeignKey(PlanGoal, on_delete=models.CASCADE, related_name="progress")
+    note = models.TextField(_("progress note"), max_length=2000)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField(default=timezone.now)
+
+    objects = site_scoped_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-written_at"]
+
+    def __str__(self) -> str:
+        return self.note[:60]
+
+
+class CaseloadOverride(models.Model):
+    """A programme manager's recorded decision to assign beyond the caseload limit."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    caseload_size = models.PositiveIntegerField()
+    reason = models.TextField(max_length=1000)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(default=timezone.now)
+
+    objects = site_scoped_manager()
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.case_manager_id} +1 ({self.caseload_size})"

@@ -1,0 +1,220 @@
+"""Reads for participants. Every list goes through ``visible_participants``, which hides
+restricted records from everyone but the users they are restricted to."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Greatest
+from django.http import Http404
+
+from casenotes.models import Addendum, Task
+from lead.models import User
+from participants.models import Participant, ParticipantUserObjectPermission, PlanGoal
+from referrals.services import CASEWORK_ROLES
+from sites.models import Site
+
+SEARCH_SIMILARITY = 0.3
+
+
+def visible_participants(*, site: Site, user: User) -> QuerySet[Participant]:
+    """The participants of ``site`` that ``user`` may see: all but restricted records, unless
+    the user is one of the named people (a guardian row grant)."""
+    # EXISTS rather than a join: a record with several grants must still come back once.
+    granted = ParticipantUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename="open_restricted"
+    )
+    return Participant.objects.filter(site=site).filter(Q(is_restricted=False) | Exists(granted))
+
+
+def participant_for(*, site: Site, user: User, participant_uuid) -> Participant:
+    """One participant, or 404 (another site, unknown, or restricted to other people)."""
+    participant = (
+        visible_participants(site=site, user=user)
+        .select_related("case_manager", "referral", "site")
+        .filter(uuid=participant_uuid)
+        .first()
+    )
+    if participant is None:
+        raise Http404
+    return participant
+
+
+def _next_task_due():
+    return Subquery(
+        Task.objects.filter(participant=OuterRef("pk"), done_at__isnull=True)
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
+
+
+def caseload_for(*, site: Site, user: User) -> QuerySet[Participant]:
+    """``user``'s participants with last contact and next task due; a fixed number of queries."""
+    return (
+        visible_participants(site=site, user=user)
+        .filter(case_manager=user)
+        .select_related("site")  # is_active() reads the site's inactivity threshold
+        .annotate(next_task_due=_next_task_due())
+        .order_by(F("last_contact_at").asc(nulls_first=True), "legal_last_name", "id")
+    )
+
+
+def caseloads_overview(*, site: Site) -> list[tuple[User, int]]:
+    """Every case worker of the site and how many participants each has."""
+    workers = (
+        User.objects.filter(memberships__site=site, memberships__role__in=CASEWORK_ROLES)
+        .annotate(
+            load=Count("caseload", filter=Q(caseload__site=site), distinct=True),
+        )
+        .order_by("first_name", "last_name", "email")
+    )
+    return [(worker, worker.load) for worker in workers]
+
+
+DATE_PATTERNS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d/%m/%Y")
+
+
+def _as_date(text: str) -> date | None:
+    for pattern in DATE_PATTERNS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def participant_search(*, site: Site, user: User, query: str, limit: int = 50) -> list[Participant]:
+    """By case number, date of birth, or a name that looks alike (aliases included)."""
+    query = query.strip()[:100]
+    if not query:
+        return []
+    people = visible_participants(site=site, user=user).select_related("case_manager")
+    if re.fullmatch(r"[A-Za-z]{2,5}-P-\d+", query, flags=re.IGNORECASE):
+        return list(people.filter(case_number__iexact=query)[:limit])
+    born = _as_date(query)
+    if born is not None:
+        return list(people.filter(date_of_birth=born)[:limit])
+    similarity = Greatest(
+        TrigramSimilarity("legal_last_name", query),
+        TrigramSimilarity("legal_first_name", query),
+        TrigramSimilarity(
+            Func(F("legal_first_name"), Value(" "), F("legal_last_name"), function="concat_ws"),
+            query,
+        ),
+        TrigramSimilarity("preferred_name", query),
+        TrigramSimilarity(Func(F("aliases"), Value(" "), function="array_to_string"), query),
+    )
+    return list(
+        people.annotate(similarity=similarity)
+        .filter(
+            # The lookups as expressions: django.contrib.postgres (which registers
+            # ``__trigram_similar``) is not installed. ``%`` can use the trigram indexes.
+            Q(TrigramSimilar(F("legal_last_name"), Value(query)))
+            | Q(TrigramSimilar(F("legal_first_name"), Value(query)))
+            | Q(similarity__gte=SEARCH_SIMILARITY)
+        )
+        .order_by("-similarity", "legal_last_name")[:limit]
+    )
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # "contact", "referral", "status", "plan"
+    title: str
+    obj: object
+
+
+def participant_timeline(
+    *, participant: Participant, page: int = 1, per_page: int = 25
+) -> tuple[list[TimelineEntry], bool]:
+    """Newest first: referrals, contacts, status changes and plan changes. Each source is read
+    up to the end of the requested page only, so the cost does not grow with the record.
+
+    Status entries are titled ``enrolled``, ``assigned``, ``unassigned``, ``restricted`` or
+    ``unrestricted``; plan entries are the goal's history records (``history_type`` + or ~).
+    """
+    window = page * per_page + 1
+    entries: list[TimelineEntry] = []
+    # Through the related manager, each contact knows its participant without a query.
+    contacts = (
+        participant.contacts.filter(site=participant.site)
+        .select_related("author")
+        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .order_by("-contacted_at", "-id")[:window]
+    )
+    entries += [
+        TimelineEntry(c.contacted_at, "contact", c.get_contact_type_display(), c) for c in contacts
+    ]
+    if participant.referral_id:
+        referral = participant.referral
+        entries.append(TimelineEntry(referral.submitted_at, "referral", referral.number, referral))
+    # One record more than the window: the oldest only tells what the next one changed.
+    records = list(
+        participant.history.select_related("history_user", "case_manager").order_by(
+            "-history_date", "-history_id"
+        )[: window + 1]
+    )
+    records.reverse()
+    for before, record in zip([None, *records], records, strict=False):
+        change = _status_change(before, record)
+        if change:
+            at = participant.enrolled_at if change == "enrolled" else record.history_date
+            entries.append(TimelineEntry(at, "status", change, record))
+    goal_history = (
+        PlanGoal.history.filter(site_id=participant.site_id, participant_id=participant.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:window]
+    )
+    entries += [TimelineEntry(g.history_date, "plan", g.goal, g) for g in goal_history]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    start = (page - 1) * per_page
+    return entries[start : start + per_page], len(entries) > start + per_page
+
+
+def _status_change(before, record) -> str:
+    """What one saved version of a participant changed in their status, if anything (profile
+    edits are not status changes)."""
+    if record.history_type == "+":
+        return "enrolled"
+    if before is None:
+        return ""
+    if record.case_manager_id != before.case_manager_id:
+        return "assigned" if record.case_manager_id else "unassigned"
+    if record.is_restricted != before.is_restricted:
+        return "restricted" if record.is_restricted else "unrestricted"
+    return ""
+
+
+def open_tasks_for(*, site: Site, user: User) -> QuerySet[Task]:
+    """My tasks: open, soonest first, for participants I may see (or none)."""
+    visible = visible_participants(site=site, user=user).values("pk")
+    return (
+        Task.objects.filter(site=site, assignee=user, done_at__isnull=True)
+        .filter(Q(participant__isnull=True) | Q(participant__in=visible))
+        .select_related("participant")
+        .order_by("due_on", "id")
+    )
+
+
+def next_task_due_min(*, participant: Participant):
+    return Task.objects.filter(participant=participant, done_at__isnull=True).aggregate(
+        due=Min("due_on")
+    )["due"]

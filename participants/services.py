@@ -1,0 +1,379 @@
+"""Writes for participants: intake, profile edits, consent, plan, assignment, restriction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from lead.models import User
+from participants.models import (
+    CaseloadOverride,
+    Consent,
+    Domain,
+    GoalProgress,
+    NeedAssessment,
+    Participant,
+    PlanGoal,
+)
+from referrals.models import Referral, Status
+from referrals.services import CASEWORK_ROLES, referral_transition
+from sites.models import Membership, Site
+
+CASELOAD_WARN_AT = 20  # the 21st participant warns
+CASELOAD_LIMIT = 25  # the 26th needs a programme manager's recorded override
+PROFILE_FIELDS = [
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_name",
+    "aliases",
+    "date_of_birth",
+    "gender_identity",
+    "race_ethnicity",
+    "primary_language",
+    "phone",
+    "email",
+    "where_to_find",
+    "housing_status",
+    "veteran",
+    "health_coverage",
+]
+
+
+CONSENT_FIELDS = frozenset(
+    {
+        "discloser",
+        "recipient",
+        "information",
+        "purpose",
+        "expires_on",
+        "expiry_event",
+        "revocation_explained",
+        "signed_on",
+        "signature_method",
+    }
+)
+
+
+class CaseloadFull(ValidationError):
+    """Assigning would pass the caseload limit; a programme manager may override."""
+
+
+class EditConflict(Exception):
+    """Someone else saved the record since this form was opened."""
+
+    def __init__(self, changes: dict[str, tuple[Any, Any]]):
+        super().__init__("edit conflict")
+        self.changes = changes  # field -> (value the form started from, value saved since)
+
+
+def case_number_next(*, site: Site) -> str:
+    """The next case number of ``site``, e.g. ``TAO-P-00042``, bumped atomically in SQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO participants_casenumbercounter (site_id, last) VALUES (%s, 1)
+            ON CONFLICT (site_id) DO UPDATE SET last = participants_casenumbercounter.last + 1
+            RETURNING last
+            """,
+            [site.pk],
+        )
+        (last,) = cursor.fetchone()
+    prefix = site.referral_prefix or site.slug[:3].upper()
+    return f"{prefix}-P-{last:05d}"
+
+
+def caseload_size(*, site: Site, case_manager: User) -> int:
+    return Participant.objects.filter(site=site, case_manager=case_manager).count()
+
+
+def _check_case_manager(site: Site, user: User | None) -> None:
+    if user is None:
+        return
+    if not Membership.objects.filter(site=site, user=user, role__in=CASEWORK_ROLES).exists():
+        raise ValidationError(_("Assign to a case manager of this site."))
+
+
+def _check_caseload(
+    *, site: Site, case_manager: User | None, override_reason: str, by: User
+) -> int | None:
+    """Refuse a 26th participant unless a programme manager gives a reason; return the size."""
+    if case_manager is None:
+        return None
+    size = caseload_size(site=site, case_manager=case_manager)
+    if size >= CASELOAD_LIMIT:
+        is_manager = Membership.objects.filter(
+            site=site, user=by, role="programme_manager"
+        ).exists()
+        if not (is_manager and override_reason.strip()):
+            raise CaseloadFull(
+                _(
+                    "%(name)s already has %(size)s participants. A programme manager can assign "
+                    "more with a recorded reason."
+                )
+                % {"name": case_manager.display_name, "size": size}
+            )
+    return size
+
+
+@dataclass
+class IntakeResult:
+    participant: Participant
+    caseload_warning: bool
+
+
+@transaction.atomic
+def intake_complete(
+    *,
+    site: Site,
+    profile: dict[str, Any],
+    needs: dict[str, tuple[str, str]],
+    case_manager: User | None,
+    by: User,
+    referral: Referral | None = None,
+    override_reason: str = "",
+) -> IntakeResult:
+    """Enrol a person: a participant with their intake assessment. From a referral, this
+    completes it (status enrolled) and so stops the diversion clock."""
+    for domain, (level, _notes) in needs.items():
+        if domain not in Domain.values or level not in NeedAssessment.Level.values:
+            raise ValidationError(_("Unknown domain or level of need."))
+    _check_case_manager(site, case_manager)
+    if case_manager is not None:
+        # One intake at a time per case manager, so two at once cannot both take the 25th place.
+        User.objects.select_for_update().filter(pk=case_manager.pk).first()
+    size = _check_caseload(
+        site=site, case_manager=case_manager, override_reason=override_reason, by=by
+    )
+    if referral is not None:
+        referral = Referral.objects.select_for_update().get(pk=referral.pk, site=site)
+        if referral.status == Status.ENROLLED:
+            raise ValidationError(_("This referral has already been enrolled."))
+        if not referral.is_open:
+            raise ValidationError(_("This referral is closed; reopen it before intake."))
+    participant = Participant(
+        site=site,
+        case_number=case_number_next(site=site),
+        referral=referral,
+        case_manager=case_manager,
+        created_by=by,
+        **{field: value for field, value in profile.items() if field in PROFILE_FIELDS},
+    )
+    participant._history_user = by
+    participant.save()
+    for domain, (level, notes) in needs.items():
+        need = NeedAssessment(
+            site=site,
+            participant=participant,
+            domain=domain,
+            level=level,
+            notes=notes,
+            assessed_by=by,
+        )
+        need._history_user = by
+        need.save()
+    if size is not None and size >= CASELOAD_LIMIT:
+        _record_override(participant=participant, size=size, reason=override_reason, by=by)
+    if referral is not None:
+        # Enrolment walks the referral through to the end of its workflow.
+        for step in (Status.SCREENING, Status.LOCATING, Status.CONTACTED, Status.ENROLLED):
+            if step in _path_from(referral.status):
+                referral = referral_transition(referral=referral, to=step, by=by)
+    return IntakeResult(participant, caseload_warning=size is not None and size >= CASELOAD_WARN_AT)
+
+
+def _path_from(status: str) -> list[str]:
+    order = [Status.NEW, Status.SCREENING, Status.LOCATING, Status.CONTACTED, Status.ENROLLED]
+    return order[order.index(status) + 1 :] if status in order else []
+
+
+def _record_override(*, participant: Participant, size: int, reason: str, by: User) -> None:
+    override = CaseloadOverride(
+        site=participant.site,
+        participant=participant,
+        case_manager=participant.case_manager,
+        caseload_size=size,
+        reason=reason.strip(),
+        approved_by=by,
+    )
+    override._history_user = by
+    override.save()
+
+
+@transaction.atomic
+def participant_update(
+    *, participant: Participant, changes: dict[str, Any], version: int, by: User
+) -> Participant:
+    """Save profile changes made on a form opened at ``version``.
+
+    If someone saved in between, nothing is overwritten: ``EditConflict`` lists, for each field
+    this form changed, what it started from and what is saved now.
+    """
+    current = Participant.objects.select_for_update().get(pk=participant.pk, site=participant.site)
+    if current.version != version:
+        started = (
+            participant.history.filter(version=version).first()
+            if version < current.version
+            else None
+        )
+        if started is None:
+            # No such version was ever saved: a tampered or broken form, not a conflict.
+            raise ValidationError(
+                _("This form is out of date or damaged. Reload the page and enter your changes.")
+            )
+        conflicts = {}
+        for field in PROFILE_FIELDS:
+            before = getattr(started, field)
+            now = getattr(current, field)
+            if field in changes and before != now:
+                conflicts[field] = (before, now)
+        # Saved since, but none of these fields (an assignment, a restriction): nothing of
+        # anyone's would be overwritten, so the edit goes through.
+        if conflicts:
+            raise EditConflict(conflicts)
+    for field, value in changes.items():
+        if field in PROFILE_FIELDS:
+            setattr(current, field, value)
+    current.version += 1
+    current._history_user = by
+    current.save()
+    return current
+
+
+@transaction.atomic
+def participant_assign(
+    *, participant: Participant, case_manager: User | None, by: User, override_reason: str = ""
+) -> bool:
+    """Assign or transfer a participant; returns True when the caseload is past the warning."""
+    _check_case_manager(participant.site, case_manager)
+    participant = Participant.objects.select_for_update().get(
+        pk=participant.pk, site=participant.site
+    )
+    if case_manager is not None and participant.case_manager_id == case_manager.pk:
+        return False
+    size = _check_caseload(
+        site=participant.site, case_manager=case_manager, override_reason=override_reason, by=by
+    )
+    participant.case_manager = case_manager
+    participant.version += 1
+    participant._history_user = by
+    participant.save()
+    if size is not None and size >= CASELOAD_LIMIT:
+        _record_override(participant=participant, size=size, reason=override_reason, by=by)
+    return size is not None and size >= CASELOAD_WARN_AT
+
+
+@transaction.atomic
+def participant_restrict(*, participant: Participant, allowed: list[User], by: User) -> Participant:
+    """Restrict a record to named users (guardian row grants); an empty list lifts it."""
+    for user in allowed:
+        _check_case_manager(participant.site, user)
+    # Lock and save the row as it is now, not the caller's copy (which may predate an edit).
+    current = Participant.objects.select_for_update().get(pk=participant.pk, site=participant.site)
+    granted = set(current.participantuserobjectpermission_set.values_list("user_id", flat=True))
+    wanted = {user.pk for user in allowed}
+    for user in allowed:
+        if user.pk not in granted:
+            assign_perm("participants.open_restricted", user, current)
+    for user in User.objects.filter(pk__in=granted - wanted):
+        remove_perm("participants.open_restricted", user, current)
+    current.is_restricted = bool(allowed)
+    current.version += 1
+    current._history_user = by
+    current.save()
+    return current
+
+
+@transaction.atomic
+def consent_record(*, participant: Participant, by: User, **fields: Any) -> Consent:
+    """Record a release of information; refuses one missing a §2.31 element."""
+    unknown = set(fields) - CONSENT_FIELDS
+    if unknown:
+        raise TypeError(f"consent_record() got unexpected fields: {sorted(unknown)}")
+    # Blank text is a missing element, not a present one.
+    fields = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    missing = [
+        label
+        for name, label in [
+            ("discloser", _("who may disclose")),
+            ("recipient", _("to whom")),
+            ("information", _("what information")),
+            ("purpose", _("the purpose")),
+            ("signed_on", _("the signature date")),
+            ("signature_method", _("the signature")),
+        ]
+        if not fields.get(name)
+    ]
+    if not fields.get("expires_on") and not fields.get("expiry_event"):
+        missing.append(_("an expiry date or event"))
+    if not fields.get("revocation_explained"):
+        missing.append(_("that the right to revoke was explained"))
+    if missing:
+        raise ValidationError(
+            _("A consent needs %(missing)s.") % {"missing": ", ".join(str(m) for m in missing)}
+        )
+    if fields["signature_method"] not in Consent.SignatureMethod.values:
+        raise ValidationError(_("Choose how the consent was signed."))
+    if fields["signed_on"] > timezone.localdate():
+        raise ValidationError(_("The signature date is in the future."))
+    expires_on: date | None = fields.get("expires_on")
+    if expires_on and expires_on < fields["signed_on"]:
+        raise ValidationError(_("The consent cannot expire before it was signed."))
+    consent = Consent(site=participant.site, participant=participant, recorded_by=by, **fields)
+    consent._history_user = by
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, consent: Consent, by: User, note: str = "") -> Consent:
+    """Revocation applies to future disclosures to that recipient."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk, site=consent.site)
+    if consent.revoked_at is not None:
+        raise ValidationError(_("This consent is already revoked."))
+    consent.revoked_at = timezone.now()
+    consent.revoked_by = by
+    consent.revocation_note = note
+    consent._history_user = by
+    consent.save()
+    return consent
+
+
+def _check_goal_status(status: str) -> None:
+    if status not in PlanGoal.Status.values:
+        raise ValidationError(_("Choose one of the listed statuses."))
+
+
+@transaction.atomic
+def goal_add(*, participant: Participant, by: User, **fields: Any) -> PlanGoal:
+    """Add a goal the participant has set to their Individual Intervention Plan."""
+    if fields.get("domain") not in Domain.values:
+        raise ValidationError(_("Choose one of the listed domains."))
+    if not str(fields.get("goal", "")).strip():
+        raise ValidationError(_("Write the goal in the participant's words."))
+    _check_goal_status(fields.get("status", PlanGoal.Status.NOT_STARTED))
+    goal = PlanGoal(site=participant.site, participant=participant, created_by=by, **fields)
+    goal._history_user = by
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, goal: PlanGoal, by: User, status: str, target_date, note: str = "") -> PlanGoal:
+    """Change a goal's status or target date; a note adds a progress entry."""
+    _check_goal_status(status)
+    goal.status = status
+    goal.target_date = target_date
+    goal._history_user = by
+    goal.save()
+    if note.strip():
+        progress = GoalProgress(site=goal.site, goal=goal, note=note.strip(), written_by=by)
+        progress._history_user = by
+        progress.save()
+    return goal

@@ -1,0 +1,359 @@
+"""Participant pages: the list and search, caseloads, the participant page with its timeline,
+profile edits, print, and the programme manager's assignment, restriction and access log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from guardian.shortcuts import get_users_with_perms
+
+from casenotes.models import Task
+from lead.audit import access_log_record
+from lead.models import AccessLogEntry
+from lead.permissions import has_site_capability, site_permission_required
+from participants import selectors, services
+from participants.forms import (
+    ParticipantAssignForm,
+    ParticipantProfileForm,
+    ParticipantRestrictForm,
+    ParticipantSearchForm,
+    conflict_form,
+)
+from participants.models import Consent, GoalProgress, NeedAssessment, Participant, PlanGoal
+from referrals.services import case_workers
+
+PER_PAGE = 50
+TIMELINE_PER_PAGE = 25
+MAX_TIMELINE_PAGE = 1_000  # each source is read up to the requested page: keep that bounded
+
+
+def _get_participant(request: HttpRequest, participant_uuid) -> Participant:
+    """The participant if this user may see it; otherwise 404, and the refusal is logged."""
+    try:
+        return selectors.participant_for(
+            site=request.site, user=request.user, participant_uuid=participant_uuid
+        )
+    except Http404:
+        access_log_record(
+            request=request,
+            action="denied:participant",
+            obj=Participant(uuid=participant_uuid),
+            outcome=AccessLogEntry.Outcome.NOT_FOUND,
+        )
+        raise
+
+
+def _back_to(participant: Participant) -> HttpResponse:
+    return redirect(
+        "participants:detail", site_slug=participant.site.slug, participant_uuid=participant.uuid
+    )
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", 1)), MAX_TIMELINE_PAGE))
+    except ValueError:
+        return 1
+
+
+# -- Lists -----------------------------------------------------------------------------------
+
+
+@site_permission_required("sites.work_cases")
+def participant_list(request: HttpRequest, site_slug: str) -> HttpResponse:
+    """Search by name (aliases and look-alike spellings too), date of birth or case number;
+    without a search, every participant this user may see, a page at a time."""
+    form = ParticipantSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    results = page = None
+    if query:
+        results = selectors.participant_search(site=request.site, user=request.user, query=query)
+    else:
+        people = selectors.visible_participants(site=request.site, user=request.user)
+        people = people.select_related("case_manager").order_by(
+            "legal_last_name", "legal_first_name", "id"
+        )
+        page = Paginator(people, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "participants/list.html",
+        {"site": request.site, "form": form, "query": query, "results": results, "page": page},
+        status=400 if form.errors else 200,
+    )
+
+
+@site_permission_required("sites.work_cases")
+def my_caseload(request: HttpRequest, site_slug: str) -> HttpResponse:
+    now = timezone.now()
+    rows = [
+        {
+            "participant": p,
+            "days_since": p.days_since_contact(now),
+            "active": p.is_active(now),
+        }
+        for p in selectors.caseload_for(site=request.site, user=request.user)
+    ]
+    return render(
+        request,
+        "participants/caseload.html",
+        {
+            "site": request.site,
+            "rows": rows,
+            "size": len(rows),
+            "today": timezone.localdate(),
+            "warn_at": services.CASELOAD_WARN_AT,
+            "limit": services.CASELOAD_LIMIT,
+        },
+    )
+
+
+@site_permission_required("sites.manage_site")
+def caseloads(request: HttpRequest, site_slug: str) -> HttpResponse:
+    """Every case worker's load; pick one (or "unassigned") to see and transfer their people."""
+    overview = selectors.caseloads_overview(site=request.site)
+    chosen = request.GET.get("worker", "")
+    worker = next((w for w, _load in overview if str(w.uuid) == chosen), None)
+    page = None
+    if worker is not None or chosen == "unassigned":
+        people = selectors.visible_participants(site=request.site, user=request.user).filter(
+            case_manager=worker
+        )
+        people = people.order_by("legal_last_name", "legal_first_name", "id")
+        page = Paginator(people, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "participants/caseloads.html",
+        {
+            "site": request.site,
+            "overview": overview,
+            "worker": worker,
+            "chosen": chosen,
+            "page": page,
+            "warn_at": services.CASELOAD_WARN_AT,
+            "limit": services.CASELOAD_LIMIT,
+        },
+    )
+
+
+# -- The participant page ----------------------------------------------------------------------
+
+
+@site_permission_required("sites.work_cases")
+def participant_detail(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
+    participant = _get_participant(request, participant_uuid)
+    access_log_record(request=request, action="view", obj=participant)
+    return _detail_page(request, participant)
+
+
+def _detail_page(
+    request: HttpRequest,
+    participant: Participant,
+    *,
+    assign_form: ParticipantAssignForm | None = None,
+    needs_reason: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    number = _page_number(request)
+    timeline, has_more = selectors.participant_timeline(
+        participant=participant, page=number, per_page=TIMELINE_PER_PAGE
+    )
+    context = {
+        **_record_context(participant),
+        "timeline": timeline,
+        "has_more": has_more,
+        "page": number,
+        "can_manage": has_site_capability(request, "sites.manage_site"),
+        "can_read_log": has_site_capability(request, "sites.view_access_log"),
+    }
+    if context["can_manage"]:
+        form = assign_form or ParticipantAssignForm(
+            workers=_workers_with_load(request.site),
+            initial={"case_manager": getattr(participant.case_manager, "uuid", None)},
+        )
+        context["assign_form"] = form
+        # The reason field shows when someone is at the limit, or when a save needed it.
+        context["needs_reason"] = needs_reason or form.someone_at_limit()
+        context["limit"] = services.CASELOAD_LIMIT
+    return render(request, "participants/detail.html", context, status=status)
+
+
+def _workers_with_load(site) -> QuerySet:
+    """The site's case workers, each with ``load``: how many participants they have."""
+    return case_workers(site=site).annotate(
+        load=Count("caseload", filter=Q(caseload__site=site), distinct=True)
+    )
+
+
+def _record_context(participant: Participant) -> dict:
+    """What the participant page and the printout show besides the timeline."""
+    site = participant.site
+    progress = GoalProgress.objects.filter(site=site).order_by("-written_at")
+    return {
+        "site": site,
+        "participant": participant,
+        "today": timezone.localdate(),
+        "consents": Consent.objects.filter(site=site, participant=participant).order_by(
+            "recipient", "-signed_on"
+        ),
+        "goals": PlanGoal.objects.filter(site=site, participant=participant)
+        .order_by("domain", "created_at")
+        .prefetch_related(Prefetch("progress", queryset=progress)),
+        # The latest assessment of each domain (DISTINCT ON).
+        "needs": NeedAssessment.objects.filter(site=site, participant=participant)
+        .order_by("domain", "-assessed_at")
+        .distinct("domain"),
+        "open_tasks": Task.objects.filter(site=site, participant=participant, done_at__isnull=True)
+        .select_related("assignee")
+        .order_by("due_on", "id"),
+    }
+
+
+@site_permission_required("sites.work_cases")
+def participant_print(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
+    """A plain printout of the profile, needs, plan, consents and open tasks (no notes)."""
+    participant = _get_participant(request, participant_uuid)
+    access_log_record(request=request, action="print", obj=participant)
+    return render(
+        request,
+        "participants/print.html",
+        {**_record_context(participant), "printed_at": timezone.now()},
+    )
+
+
+@site_permission_required("sites.work_cases")
+def participant_edit(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
+    """Edit the profile. Nothing is overwritten silently: if someone saved since the form was
+    opened, the form comes back (409) with this person's input and what is saved now."""
+    participant = _get_participant(request, participant_uuid)
+    if request.method != "POST":
+        access_log_record(request=request, action="view", obj=participant)
+        form = ParticipantProfileForm(participant=participant)
+        return _edit_page(request, participant, form)
+    form = ParticipantProfileForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, participant, form, status=400)
+    try:
+        services.participant_update(
+            participant=participant,
+            changes=form.profile_changes(),
+            version=form.cleaned_data["version"],
+            by=request.user,
+        )
+    except services.EditConflict as conflict:
+        current = Participant.objects.get(pk=participant.pk, site=request.site)
+        # Their input stays; the version moves on, so saving again is a choice made knowingly.
+        form, rows = conflict_form(form, conflict.changes, version=current.version)
+        return _edit_page(request, current, form, status=409, conflicts=rows)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _edit_page(request, participant, form, status=400)
+    messages.success(request, _("Profile saved."))
+    return _back_to(participant)
+
+
+def _edit_page(request, participant, form, *, status: int = 200, conflicts=None) -> HttpResponse:
+    return render(
+        request,
+        "participants/edit.html",
+        {"site": request.site, "participant": participant, "form": form, "conflicts": conflicts},
+        status=status,
+    )
+
+
+# -- Programme managers: assignment, restriction, access log -----------------------------------
+
+
+@site_permission_required("sites.manage_site")
+@require_POST
+def participant_assign(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
+    """Assign or transfer. Past 20 it warns; past 25 it needs the manager's recorded reason."""
+    participant = _get_participant(request, participant_uuid)
+    form = ParticipantAssignForm(request.POST, workers=_workers_with_load(request.site))
+    if not form.is_valid():
+        return _detail_page(request, participant, assign_form=form, status=400)
+    chosen = form.cleaned_data["case_manager"]
+    try:
+        warning = services.participant_assign(
+            participant=participant,
+            case_manager=chosen,
+            by=request.user,
+            override_reason=form.cleaned_data["override_reason"],
+        )
+    except services.CaseloadFull as error:
+        form.add_error("override_reason", error)
+        return _detail_page(request, participant, assign_form=form, needs_reason=True, status=400)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _detail_page(request, participant, assign_form=form, status=400)
+    if warning:
+        messages.warning(
+            request,
+            _("%(name)s now has %(size)s participants: more than the %(warn)s recommended.")
+            % {
+                "name": chosen.display_name,
+                "size": services.caseload_size(site=request.site, case_manager=chosen),
+                "warn": services.CASELOAD_WARN_AT,
+            },
+        )
+    messages.success(request, _("Assignment saved."))
+    return _back_to(participant)
+
+
+@site_permission_required("sites.manage_site")
+def participant_restrict(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
+    """Restrict the record to named people; everyone else at the site stops seeing it."""
+    participant = _get_participant(request, participant_uuid)
+    workers = case_workers(site=request.site)
+    if participant.is_restricted:
+        allowed = get_users_with_perms(
+            participant, only_with_perms_in=["open_restricted"], with_group_users=False
+        )
+    else:
+        allowed = [u for u in (request.user, participant.case_manager) if u is not None]
+    form = ParticipantRestrictForm(
+        request.POST if request.method == "POST" else None,
+        workers=workers,
+        initial={"allowed": [user.uuid for user in allowed]},
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = list(form.cleaned_data["allowed"])
+        try:
+            services.participant_restrict(participant=participant, allowed=chosen, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if not chosen:
+                messages.success(request, _("The restriction is lifted."))
+                return _back_to(participant)
+            messages.success(request, _("The record is restricted to the people you named."))
+            if request.user not in chosen:
+                return redirect("participants:list", site_slug=request.site.slug)
+            return _back_to(participant)
+    return render(
+        request,
+        "participants/restrict.html",
+        {"site": request.site, "participant": participant, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@site_permission_required("sites.view_access_log")
+def participant_access_log(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
+    """Who opened or printed this record, and who was refused it, newest first."""
+    participant = _get_participant(request, participant_uuid)
+    entries = AccessLogEntry.objects.filter(
+        site=request.site, object_uuid=participant.uuid
+    ).order_by("-at", "-id")
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "participants/access_log.html",
+        {"site": request.site, "participant": participant, "page": page},
+    )
