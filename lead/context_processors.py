@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from lead.permissions import site_capabilities
+from lead.permissions import request_memberships, site_capabilities
 
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from sites.services import memberships_of, notifications_unread_count
-
     site = getattr(request, "site", None)
+    membership = getattr(request, "membership", None)
     return {
-        "nav_unread": notifications_unread_count(site=site, user=user) if site else 0,
-        "nav_memberships": memberships_of(user=user),
+        "nav_unread": getattr(membership, "unread", 0),
+        "nav_memberships": request_memberships(request),
         "nav_site": site,
-        "nav_membership": getattr(request, "membership", None),
+        "nav_membership": membership,
         "nav_capabilities": site_capabilities(request) if site is not None else frozenset(),
     }

@@ -20,9 +20,12 @@ from django_scopes import scope
 
 from lead.audit import access_log_record
 from lead.models import AccessLogEntry
+from lead.permissions import request_memberships
 
 MFA_ENROLLED_SESSION_KEY = "lead_mfa_enrolled_at"
 SESSION_STARTED_KEY = "lead_session_started_at"
+SESSION_SEEN_KEY = "lead_session_seen_at"
+SESSION_REFRESH_SECONDS = 60
 
 
 class SiteScopeMiddleware:
@@ -36,7 +39,7 @@ class SiteScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from sites.models import Membership, Site
+        from sites.models import Site
 
         request.site = None
         request.membership = None
@@ -51,11 +54,13 @@ class SiteScopeMiddleware:
             return self.get_response(request)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        site = Site.objects.filter(slug=slug, is_active=True).first()
-        membership = None
-        if site is not None:
-            with scope(site=site):
-                membership = Membership.objects.filter(site=site, user=request.user).first()
+        # One query gives the site, the membership and the navigation's site switcher.
+        membership = next((m for m in request_memberships(request) if m.site.slug == slug), None)
+        site = (
+            membership.site
+            if membership is not None
+            else Site.objects.filter(slug=slug, is_active=True).first()
+        )
         state_admin_may = request.user.is_state_admin and getattr(
             match.func, "state_admin_allowed", False
         )
@@ -109,8 +114,11 @@ class MfaRequiredMiddleware:
 
 
 class SessionLifetimeMiddleware:
-    """End a session 12 hours after sign-in however active it was (the idle limit is 30 minutes,
-    set by ``SESSION_COOKIE_AGE`` with ``SESSION_SAVE_EVERY_REQUEST``)."""
+    """Sessions end after 30 idle minutes (``SESSION_COOKIE_AGE``) and 12 hours after sign-in
+    however active they were.
+
+    Activity pushes the idle expiry forward by saving the session, at most once a minute rather
+    than on every request (a database write per page otherwise)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -125,6 +133,8 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 return redirect_to_login(request.get_full_path())
+            if now - request.session.get(SESSION_SEEN_KEY, 0) > SESSION_REFRESH_SECONDS:
+                request.session[SESSION_SEEN_KEY] = now  # saved: the idle expiry moves on
         return self.get_response(request)
 
 

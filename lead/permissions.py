@@ -18,6 +18,16 @@ from lead.models import AccessLogEntry
 from sites.roles import STATE_ADMIN_CAPABILITIES
 
 
+def request_memberships(request: HttpRequest) -> list:
+    """The signed-in user's memberships (with unread counts), read once per request."""
+    cached = getattr(request, "_memberships", None)
+    if cached is None:
+        from sites.services import memberships_of
+
+        cached = request._memberships = memberships_of(user=request.user)
+    return cached
+
+
 def site_capabilities(request: HttpRequest) -> frozenset[str]:
     """The capabilities ``request.user`` holds at ``request.site`` (cached on the request)."""
     cached = getattr(request, "_site_capabilities", None)

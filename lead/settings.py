@@ -251,8 +251,7 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row, the public has no
 
 # --- Sessions and security --------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 30 * 60  # idle timeout: every request pushes expiry 30 minutes ahead
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_AGE = 30 * 60  # idle timeout; SessionLifetimeMiddleware pushes it ahead on use
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LEAD_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

@@ -4,9 +4,10 @@ profile edits, print, and the programme manager's assignment, restriction and ac
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -191,10 +192,25 @@ def _workers_with_load(site) -> QuerySet:
     )
 
 
+def _goals_with_recent_progress(*, site, participant: Participant) -> list[PlanGoal]:
+    """The plan's goals, each with ``recent_progress`` (its last three notes), in one query."""
+    recent = GoalProgress.objects.filter(goal=OuterRef("pk")).order_by("-written_at")[:3]
+    goals = list(
+        PlanGoal.objects.filter(site=site, participant=participant)
+        .order_by("domain", "created_at")
+        .annotate(
+            progress_notes=ArraySubquery(recent.values("note")),
+            progress_dates=ArraySubquery(recent.values("written_at")),
+        )
+    )
+    for goal in goals:
+        goal.recent_progress = list(zip(goal.progress_dates, goal.progress_notes, strict=True))
+    return goals
+
+
 def _record_context(participant: Participant) -> dict:
     """What the participant page and the printout show besides the timeline."""
     site = participant.site
-    progress = GoalProgress.objects.filter(site=site).order_by("-written_at")
     return {
         "site": site,
         "participant": participant,
@@ -202,9 +218,7 @@ def _record_context(participant: Participant) -> dict:
         "consents": Consent.objects.filter(site=site, participant=participant).order_by(
             "recipient", "-signed_on"
         ),
-        "goals": PlanGoal.objects.filter(site=site, participant=participant)
-        .order_by("domain", "created_at")
-        .prefetch_related(Prefetch("progress", queryset=progress)),
+        "goals": _goals_with_recent_progress(site=site, participant=participant),
         # The latest assessment of each domain (DISTINCT ON).
         "needs": NeedAssessment.objects.filter(site=site, participant=participant)
         .order_by("domain", "-assessed_at")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
@@ -70,13 +72,24 @@ def membership_revoke(*, membership: Membership, by: User | None) -> None:
 
 
 def memberships_of(*, user: User) -> list[Membership]:
-    """Every membership of one user, across sites: their own, for the switcher and home."""
+    """Every membership of one user, across sites (their own: for the site guard, the switcher
+    and home), each with ``unread``, the number of unread notifications there. One query."""
     if not user.is_authenticated:
         return []
     with scopes_disabled():
+        unread = (
+            Notification.objects.filter(
+                site=OuterRef("site"), user=OuterRef("user"), read_at__isnull=True
+            )
+            .order_by()
+            .values("user")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
         return list(
             Membership.objects.filter(user=user, site__is_active=True)
             .select_related("site")
+            .annotate(unread=Coalesce(Subquery(unread), 0))
             .order_by("site__name")
         )
 

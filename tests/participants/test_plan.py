@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from participants.models import GoalProgress, Participant, PlanGoal
 from participants.services import goal_add, goal_update, participant_restrict
+from participants.views import _goals_with_recent_progress
 from sites.roles import Role
 from tests.factories import member
 
@@ -246,11 +246,7 @@ def test_the_plan_partial_lists_goals_by_domain_with_their_latest_progress(
             target_date=None,
             note="On the list at the housing authority",
         )
-        goals = list(
-            PlanGoal.objects.filter(participant=participant).prefetch_related(
-                Prefetch("progress", queryset=GoalProgress.objects.all())
-            )
-        )
+        goals = _goals_with_recent_progress(site=participant.site, participant=participant)
 
     with scope(site=participant.site):
         html = render_to_string(
