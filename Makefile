@@ -47,7 +47,12 @@ messages: install
 	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(PY) manage.py compilemessages -l es --ignore=.venv
 
-# Time an officer's submission with the app under gunicorn: a throwaway database lead_bench,
-# 200 submissions and 50 queue views from 127.0.0.1 (under a minute); see bench/officer_submissions.py
+# Benchmarks on throwaway databases (dropped at the end), from 127.0.0.1 only:
+# - an officer's submission under gunicorn: lead_bench, 200 submissions and 50 queue views
+#   (about a minute); see bench/officer_submissions.py
+# - the caseload, participant, search and my-tasks pages with 20,000 participants and 1,000,000
+#   contacts loaded: lead_bench_pages, load time and a table of timings, query counts and
+#   EXPLAIN (about two minutes); see bench/participant_pages.py
 bench: install
 	$(PY) bench/officer_submissions.py
+	$(PY) bench/participant_pages.py

@@ -7,6 +7,10 @@ E-mail: making the referrals sends the usual new-referral notices (eagerly when 
 unset). So that the console does not fill with some 300 e-mails to example.org addresses, the
 command uses Django's in-memory (``locmem``) e-mail backend while it runs and only counts them;
 the in-app notifications are kept, dated to when each referral came in.
+
+Volume for benchmarks: ``--participants N --contacts N`` also top the sites up to N participants
+and N contacts in all, written with COPY (``participants.volume``; 20,000 and 1,000,000 take
+about half a minute here). Use a throwaway database for that much: ``make bench`` does.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import mail
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import override_settings
 from django_scopes import scope
 
 from lead.models import User
+from participants.volume import volume_generate
 from referrals.demo import notifications_backdate, seed_referrals
 from referrals.tasks import diversion_clock_check
 from sites.models import Site
@@ -89,8 +94,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
+        parser.add_argument(
+            "--participants",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Generate participants (with needs, plan goals and tasks) until the sites have "
+            "N in all; for benchmarks, fast (COPY).",
+        )
+        parser.add_argument(
+            "--contacts",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Generate contacts until there are N in all (spread over two years).",
+        )
 
     def handle(self, *args, **options) -> None:
+        if options["participants"] < 0 or options["contacts"] < 0:
+            raise CommandError("--participants and --contacts take a number of rows, 0 or more")
         started = time.monotonic()
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
@@ -123,6 +145,19 @@ class Command(BaseCommand):
             else:
                 mail.outbox = outbox  # a test's outbox, say
 
+        seeded_in = time.monotonic() - started
+        volume = None
+        if options["participants"] or options["contacts"]:
+            verbose = options["verbosity"] > 1 and not options["quiet"]
+            try:
+                volume = volume_generate(
+                    participants=options["participants"],
+                    contacts=options["contacts"],
+                    log=self.stdout.write if verbose else None,
+                )
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+
         if options["quiet"]:
             return
         total = sum(len(referrals) for referrals in created.values())
@@ -136,8 +171,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Diversion clock: {warned} arrest diversions due soon or overdue; "
             f"{emails} notification e-mails kept in memory, not sent "
-            f"({time.monotonic() - started:.1f} s)."
+            f"({seeded_in:.1f} s)."
         )
+        if volume is not None:
+            self.stdout.write(volume.summary())
         self._print_logins(rows)
 
     def _users(self) -> tuple[list[tuple[str, str]], dict[str, tuple[User, User]]]:
