@@ -12,8 +12,11 @@ import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from casenotes.services import contact_record, task_add
+from participants.services import consent_record, goal_add, intake_complete
 from referrals.models import EligibilityItem
 from sites.models import Membership
 from sites.roles import Role
@@ -86,6 +89,38 @@ EXPECTED: dict[str, dict] = {
     "referrals:duplicate": site_page(*CASEWORK, allowed_status=405),
     "referrals:checklist_add": site_page("programme_manager", allowed_status=405),
     "referrals:checklist_item": site_page("programme_manager", allowed_status=405),
+    # -- participants --------------------------------------------------------------------------
+    **{
+        f"participants:{name}": site_page(*CASEWORK)
+        for name in [
+            "list",
+            "caseload",
+            "detail",
+            "edit",
+            "print",
+            "intake_walk_in",
+            "intake",
+            "consent_new",
+            "goal_new",
+            "goal_update",
+        ]
+    },
+    "participants:consent_revoke": site_page(*CASEWORK, allowed_status=405),
+    "participants:caseloads": site_page("programme_manager"),
+    "participants:restrict": site_page("programme_manager"),
+    "participants:access_log": site_page("programme_manager"),
+    "participants:assign": site_page("programme_manager", allowed_status=405),
+    # -- case notes and tasks ------------------------------------------------------------------
+    "casenotes:new": site_page(*CASEWORK),
+    # only the author edits a note (the sample note is the case manager's)
+    "casenotes:edit": {
+        "own": {**site_page(*CASEWORK)["own"], "programme_manager": 403},
+        "other": site_page(*CASEWORK)["other"],
+    },
+    "casenotes:addendum": site_page(*CASEWORK, allowed_status=405),
+    "casenotes:my_tasks": site_page(*CASEWORK),
+    "casenotes:task_new": site_page(*CASEWORK),
+    "casenotes:task_done": site_page(*CASEWORK, allowed_status=405),
 }
 
 # -- allauth: sign-in, password reset, MFA ----------------------------------------------------
@@ -190,6 +225,50 @@ def _fill(route: str, values: dict[str, str]) -> str:
     return "/" + path.replace(".*", "x")
 
 
+def _case_records(site, case_manager) -> dict:
+    """A participant with a consent, a goal, a contact (by ``case_manager``) and a task."""
+    participant = intake_complete(
+        site=site,
+        profile={"legal_first_name": "Sample", "legal_last_name": "Person"},
+        needs={},
+        case_manager=case_manager,
+        by=case_manager,
+    ).participant
+    return {
+        "participant_uuid": participant,
+        "consent_uuid": consent_record(
+            participant=participant,
+            by=case_manager,
+            discloser="LEAD",
+            recipient="County clinic",
+            information="Attendance",
+            purpose="Care coordination",
+            expiry_event="End of treatment",
+            revocation_explained=True,
+            signed_on=timezone.localdate(),
+            signature_method="paper",
+        ),
+        "goal_uuid": goal_add(
+            participant=participant, by=case_manager, domain="housing", goal="A room"
+        ),
+        "contact_uuid": contact_record(
+            participant=participant,
+            author=case_manager,
+            contacted_at=timezone.now(),
+            contact_type="in_person",
+            location="office",
+        ),
+        "task_uuid": task_add(
+            site=site,
+            title="Call the clinic",
+            due_on=timezone.localdate(),
+            assignee=case_manager,
+            by=case_manager,
+            participant=participant,
+        ),
+    }
+
+
 @pytest.fixture
 def world(site_a, site_b, officer, case_manager, programme_manager, evaluator, state_admin):
     """Users of every role at site A; a colleague at site B whose membership URLs we aim at."""
@@ -208,6 +287,10 @@ def world(site_a, site_b, officer, case_manager, programme_manager, evaluator, s
             "own": EligibilityItem.objects.filter(site=site_a).first(),
             "other": EligibilityItem.objects.filter(site=site_b).first(),
         }
+        case_records = {
+            "own": _case_records(site_a, case_manager),
+            "other": _case_records(site_b, colleague_b),
+        }
     return {
         "users": {
             "officer": officer,
@@ -220,6 +303,7 @@ def world(site_a, site_b, officer, case_manager, programme_manager, evaluator, s
         "membership": membership,
         "referral": referral,
         "item": item,
+        "case_records": case_records,
     }
 
 
@@ -234,6 +318,7 @@ def test_permission_matrix(client, world, role, which):
         "referral_uuid": str(world["referral"][which].uuid),
         "other_uuid": str(world["referral"][which].uuid),
         "item_uuid": str(world["item"][which].uuid),
+        **{name: str(obj.uuid) for name, obj in world["case_records"][which].items()},
         "pathway": "arrest_diversion",
         "user_uuid": str(uuid.uuid4()),
         "token": "made-up-token",
