@@ -242,39 +242,48 @@ def referral_screen(request: HttpRequest, site_slug: str, referral_uuid) -> Http
     )
 
 
-@site_permission_required("sites.work_cases")
-@require_POST
-def referral_decide(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
+def _form_action(
+    request: HttpRequest, referral_uuid, form_name: str, form, action, success: str
+) -> HttpResponse:
+    """Validate one of the referral page's forms, then run ``action(referral, cleaned_data)``;
+    an invalid form or a refusal re-shows the page with the messages (400)."""
     referral = _get_referral(request, referral_uuid)
-    form = DecisionForm(request.POST)
     if not form.is_valid():
-        return _rerender(request, referral, decision_form=form)
+        return _rerender(request, referral, **{form_name: form})
     return _act(
         request,
         referral,
-        lambda: services.referral_decide(
-            referral=referral,
-            decision=form.cleaned_data["decision"],
-            reason=form.cleaned_data["reason"],
-            by=request.user,
+        lambda: action(referral, form.cleaned_data),
+        success,
+        **{form_name: form},
+    )
+
+
+@site_permission_required("sites.work_cases")
+@require_POST
+def referral_decide(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
+    return _form_action(
+        request,
+        referral_uuid,
+        "decision_form",
+        DecisionForm(request.POST),
+        lambda referral, data: services.referral_decide(
+            referral=referral, decision=data["decision"], reason=data["reason"], by=request.user
         ),
         _("Decision recorded."),
-        decision_form=form,
     )
 
 
 @site_permission_required("sites.work_cases")
 @require_POST
 def referral_assign(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
-    referral = _get_referral(request, referral_uuid)
-    form = AssignForm(request.POST, workers=services.case_workers(site=request.site))
-    if not form.is_valid():
-        return _rerender(request, referral, assign_form=form)
-    return _act(
+    return _form_action(
         request,
-        referral,
-        lambda: services.referral_assign(
-            referral=referral, assignee=form.cleaned_data["assignee"], by=request.user
+        referral_uuid,
+        "assign_form",
+        AssignForm(request.POST, workers=services.case_workers(site=request.site)),
+        lambda referral, data: services.referral_assign(
+            referral=referral, assignee=data["assignee"], by=request.user
         ),
         _("Assignment saved."),
     )
@@ -283,39 +292,30 @@ def referral_assign(request: HttpRequest, site_slug: str, referral_uuid) -> Http
 @site_permission_required("sites.work_cases")
 @require_POST
 def referral_attempt(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
-    referral = _get_referral(request, referral_uuid)
-    form = AttemptForm(request.POST)
-    if not form.is_valid():
-        return _rerender(request, referral, attempt_form=form)
-    return _act(
+    return _form_action(
         request,
-        referral,
-        lambda: services.locate_attempt_record(
-            referral=referral, by=request.user, **form.cleaned_data
+        referral_uuid,
+        "attempt_form",
+        AttemptForm(request.POST),
+        lambda referral, data: services.locate_attempt_record(
+            referral=referral, by=request.user, **data
         ),
         _("Attempt logged."),
-        attempt_form=form,
     )
 
 
 @site_permission_required("sites.work_cases")
 @require_POST
 def referral_close(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
-    referral = _get_referral(request, referral_uuid)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        return _rerender(request, referral, close_form=form)
-    return _act(
+    return _form_action(
         request,
-        referral,
-        lambda: services.referral_close(
-            referral=referral,
-            outcome=form.cleaned_data["outcome"],
-            note=form.cleaned_data["note"],
-            by=request.user,
+        referral_uuid,
+        "close_form",
+        CloseForm(request.POST),
+        lambda referral, data: services.referral_close(
+            referral=referral, outcome=data["outcome"], note=data["note"], by=request.user
         ),
         _("Outcome recorded."),
-        close_form=form,
     )
 
 
@@ -335,18 +335,15 @@ def referral_resume(request: HttpRequest, site_slug: str, referral_uuid) -> Http
 @site_permission_required("sites.work_cases")
 @require_POST
 def referral_prosecutor(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
-    referral = _get_referral(request, referral_uuid)
-    form = ProsecutorForm(request.POST)
-    if not form.is_valid():
-        return _rerender(request, referral, prosecutor_form=form)
-    return _act(
+    return _form_action(
         request,
-        referral,
-        lambda: services.prosecutor_outcome_record(
-            referral=referral, outcome=form.cleaned_data["outcome"], by=request.user
+        referral_uuid,
+        "prosecutor_form",
+        ProsecutorForm(request.POST),
+        lambda referral, data: services.prosecutor_outcome_record(
+            referral=referral, outcome=data["outcome"], by=request.user
         ),
         _("Prosecutor outcome recorded."),
-        prosecutor_form=form,
     )
 
 
