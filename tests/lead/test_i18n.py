@@ -164,14 +164,20 @@ def test_compiled_spanish_catalogue_is_committed_and_matches_the_po(catalogue):
     assert compiled.gettext("Sign out") == "Cerrar sesión"
     stale = []
     for m in messages:
+        context = m.msgctxt
         if m.msgid_plural is None:
-            if compiled.gettext(m.msgid) != m.msgstr:
+            got = compiled.pgettext(context, m.msgid) if context else compiled.gettext(m.msgid)
+            if got != m.msgstr:
                 stale.append(m.msgid)
         else:
-            if compiled.ngettext(m.msgid, m.msgid_plural, 1) != m.msgstr_plural[0]:
-                stale.append(m.msgid)
-            if compiled.ngettext(m.msgid, m.msgid_plural, 2) != m.msgstr_plural[1]:
-                stale.append(m.msgid_plural)
+            for n, expected in ((1, m.msgstr_plural[0]), (2, m.msgstr_plural[1])):
+                got = (
+                    compiled.npgettext(context, m.msgid, m.msgid_plural, n)
+                    if context
+                    else compiled.ngettext(m.msgid, m.msgid_plural, n)
+                )
+                if got != expected:
+                    stale.append(m.msgid)
     assert not stale, f"django.mo is older than django.po for: {stale} (run compilemessages)"
 
 
