@@ -7,6 +7,8 @@ and withdrawn; arrest diversions from the site's demo officer, social contact re
 community referrals (no submitter; family, shelters, businesses, self-referrals; some urgent).
 Every step goes through ``referrals.services`` so numbers, history and the outbox are real; two
 pairs of referrals look like the same person under different spellings (possible duplicates).
+The enrolled ones are enrolled by the intake service (``participants.demo.referral_enrol``), so
+each has its participant; ``participants.demo.seed_participants`` then gives them their casework.
 
 The past: services stamp their changes with ``timezone.now()``. To make a referral submitted
 40 days ago also be screened, located and closed back then (and its history say so), each step
@@ -901,15 +903,15 @@ class _SiteSeeder:
             Status.WITHDRAWN: "The referrer called back: family arranged treatment out of state "
             "and {first} left last week.",
         }
+        if status == Status.ENROLLED:
+            # Intake through the participants' service: a participant with a profile and
+            # needs, the referral enrolled. (participants.demo builds on this module, so it is
+            # imported here rather than at the top.)
+            from participants.demo import referral_enrol
+
+            referral = referral_enrol(referral=referral, by=cm, at=end, rng=self.rng)
         with _clock(end):
-            if status == Status.ENROLLED:
-                referral = services.referral_transition(
-                    referral=referral,
-                    to=Status.ENROLLED,
-                    by=cm,
-                    note="Intake completed at the LEAD office.",
-                )
-            elif status in notes:
+            if status in notes:
                 referral = services.referral_close(
                     referral=referral, outcome=status, note=notes[status].format(**words), by=cm
                 )

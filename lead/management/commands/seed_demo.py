@@ -31,6 +31,7 @@ from django.test.utils import override_settings
 from django_scopes import scope
 
 from lead.models import User
+from participants.demo import seed_participants
 from participants.volume import volume_generate
 from referrals.demo import notifications_backdate, seed_referrals
 from referrals.tasks import diversion_clock_check
@@ -123,6 +124,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 rows, staff = self._users()
                 created = {}
+                participants = {}
                 for site in Site.objects.order_by("name"):
                     officer, case_manager = staff[site.slug]
                     with scope(site=site):
@@ -131,6 +133,13 @@ class Command(BaseCommand):
                             officer=officer,
                             case_manager=case_manager,
                             rng=random.Random(f"lead-demo:{site.slug}"),
+                        )
+                        manager = User.objects.get(email=f"manager.{site.slug}@example.org")
+                        participants[site] = seed_participants(
+                            site=site,
+                            case_manager=case_manager,
+                            programme_manager=manager,
+                            rng=random.Random(f"lead-demo-participants:{site.slug}"),
                         )
             # Committed: the new-referral notices went out. Date them as the referrals.
             for site, referrals in created.items():
@@ -168,6 +177,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo referrals created: {total} ({per_site}).")
         else:
             self.stdout.write("Demo referrals: already there, left as they are.")
+        people = sum(len(made) for made in participants.values())
+        self.stdout.write(
+            f"Demo participants created: {people}."
+            if people
+            else "Demo participants: already there, left as they are."
+        )
         self.stdout.write(
             f"Diversion clock: {warned} arrest diversions due soon or overdue; "
             f"{emails} notification e-mails kept in memory, not sent "
