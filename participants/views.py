@@ -261,7 +261,7 @@ def participant_edit(request: HttpRequest, site_slug: str, participant_uuid) -> 
             by=request.user,
         )
     except services.EditConflict as conflict:
-        current = Participant.objects.get(pk=participant.pk, site=request.site)
+        current = Participant.objects.get(uuid=participant.uuid, site=request.site)
         # Their input stays; the version moves on, so saving again is a choice made knowingly.
         form, rows = conflict_form(form, conflict.changes, version=current.version)
         return _edit_page(request, current, form, status=409, conflicts=rows)

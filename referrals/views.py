@@ -220,7 +220,7 @@ def _act(request: HttpRequest, referral: Referral, action, success: str, **forms
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return _rerender(request, Referral.objects.get(pk=referral.pk), **forms)
+        return _rerender(request, _get_referral(request, referral.uuid), **forms)
     messages.success(request, success)
     return _back_to(referral)
 
