@@ -15,10 +15,10 @@ from sites.roles import Pathway, Role
 from tests.factories import member
 
 QUEUE = "/s/taos/referrals/"
-# Today: session, user, site, membership, capabilities, the referral count, the unread
-# notification count, the site switcher's memberships, the page of referrals (assignee and
-# submitter joined), and the session save (an UPDATE between a SAVEPOINT and its RELEASE).
-QUEUE_MAX_QUERIES = 12
+# Today 6: session, user, memberships (site, switcher and unread counts in one), capabilities,
+# the referral count, the page of referrals (assignee and submitter joined); at most once a
+# minute the session's idle expiry is refreshed (an UPDATE between a SAVEPOINT and its RELEASE).
+QUEUE_MAX_QUERIES = 9
 
 
 def _queries(client, url: str = QUEUE, **params) -> int:
