@@ -24,7 +24,7 @@ from referrals.models import Referral, Status
 from sites.models import Site
 from sites.roles import Pathway
 from tests.browser.conftest import BROWSER_DB, DESKTOP
-from tests.browser.test_referral_forms import assert_phone_friendly, sign_in
+from tests.browser.pages import assert_phone_friendly, sign_in
 from tests.participants.conftest import participant_make
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]

@@ -5,24 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.conftest import BROWSER_DB, DESKTOP, PHONE
+from tests.browser.pages import has_no_horizontal_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]
-
-
-def has_no_horizontal_scroll(page: Page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("form", has=page.locator("input[name=password]")).locator(
-        "button[type=submit]"
-    ).click()
 
 
 @pytest.mark.parametrize(
