@@ -305,7 +305,8 @@ class LocateAttempt(models.Model):
 
 
 class DuplicateReview(models.Model):
-    """A case manager's decision on a suggested duplicate: the same person, or not."""
+    """A case manager's decision on a suggested duplicate: the same person, or not. The
+    suggestion is another open referral or an existing participant of the site."""
 
     class Verdict(models.TextChoices):
         LINKED = "linked", _("Same person: linked")
@@ -315,7 +316,18 @@ class DuplicateReview(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="reviews")
     other_referral = models.ForeignKey(
-        Referral, on_delete=models.CASCADE, related_name="reviewed_as_duplicate"
+        Referral,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reviewed_as_duplicate",
+    )
+    participant = models.ForeignKey(
+        "participants.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
     reviewed_by = models.ForeignKey(
@@ -331,10 +343,19 @@ class DuplicateReview(models.Model):
             models.UniqueConstraint(
                 fields=["referral", "other_referral"], name="referrals_one_review_per_pair"
             ),
+            models.UniqueConstraint(
+                fields=["referral", "participant"],
+                name="referrals_one_review_per_participant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(other_referral__isnull=False, participant__isnull=True)
+                | models.Q(other_referral__isnull=True, participant__isnull=False),
+                name="referrals_review_names_one_suggestion",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.referral} ~ {self.other_referral}: {self.verdict}"
+        return f"{self.referral} ~ {self.other_referral or self.participant}: {self.verdict}"
 
 
 class ReferralCounter(models.Model):

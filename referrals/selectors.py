@@ -98,7 +98,55 @@ def duplicate_candidates(*, referral: Referral, limit: int = 10) -> list[Referra
     return list(candidates.filter(age_close).order_by("-similarity")[:limit])
 
 
-def duplicate_reviews(*, referral: Referral) -> QuerySet[DuplicateReview]:
-    return DuplicateReview.objects.filter(site=referral.site, referral=referral).select_related(
-        "other_referral", "reviewed_by"
+def participant_duplicate_candidates(*, referral: Referral, user: User, limit: int = 10) -> list:
+    """Participants of the same site (that ``user`` may see) whose name or alias looks like the
+    referred person's and whose age is close: perhaps someone already enrolled."""
+    from participants.selectors import visible_participants  # participants builds on referrals
+
+    if referral.name_unknown or not (referral.first_name or referral.last_name):
+        return []
+    names = [f"{referral.first_name} {referral.last_name}".strip(), *referral.aliases[:5]]
+    full_name = Concat("legal_first_name", Value(" "), "legal_last_name")
+    preferred = Concat("preferred_name", Value(" "), "legal_last_name")
+    aliases = Func(F("aliases"), Value(" "), function="array_to_string")
+    reviewed = DuplicateReview.objects.filter(
+        site=referral.site, referral=referral, participant__isnull=False
+    ).values("participant_id")
+    candidates = (
+        visible_participants(site=referral.site, user=user)
+        .exclude(pk__in=reviewed)
+        .annotate(
+            similarity=Greatest(
+                *[TrigramSimilarity(full_name, name) for name in names],
+                *[TrigramSimilarity(preferred, name) for name in names],
+                TrigramSimilarity(aliases, names[0]),
+                Value(0.0),
+            )
+        )
+        .filter(similarity__gte=DUPLICATE_SIMILARITY)
+    )
+    age_close = Q()
+    if referral.date_of_birth:
+        dob = referral.date_of_birth
+        age_close = Q(date_of_birth__isnull=True) | Q(
+            date_of_birth__range=(dob - timedelta(days=366), dob + timedelta(days=366))
+        )
+    elif referral.estimated_age:
+        today = timezone.localdate()
+        youngest = today.replace(year=today.year - max(referral.estimated_age - 5, 0))
+        oldest = today.replace(year=today.year - referral.estimated_age - 6)
+        age_close = Q(date_of_birth__isnull=True) | Q(date_of_birth__range=(oldest, youngest))
+    return list(candidates.filter(age_close).order_by("-similarity")[:limit])
+
+
+def duplicate_reviews(*, referral: Referral, user: User) -> QuerySet[DuplicateReview]:
+    """The verdicts given on this referral's suggestions (restricted participants left out for
+    those they are not restricted to)."""
+    from participants.selectors import visible_participants
+
+    visible = visible_participants(site=referral.site, user=user).values("pk")
+    return (
+        DuplicateReview.objects.filter(site=referral.site, referral=referral)
+        .filter(Q(participant__isnull=True) | Q(participant__in=visible))
+        .select_related("other_referral", "participant", "reviewed_by")
     )

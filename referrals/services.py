@@ -299,14 +299,22 @@ def prosecutor_outcome_record(*, referral: Referral, outcome: str, by: User) -> 
 
 @transaction.atomic
 def duplicate_review_record(
-    *, referral: Referral, other: Referral, verdict: str, by: User
+    *,
+    referral: Referral,
+    verdict: str,
+    by: User,
+    other: Referral | None = None,
+    participant: Any = None,
 ) -> DuplicateReview:
-    if other.site_id != referral.site_id or other.pk == referral.pk:
+    """Link or dismiss one suggestion: another referral or an existing participant."""
+    suggestion = other if other is not None else participant
+    if suggestion is None or suggestion.site_id != referral.site_id or other == referral:
         raise PermissionDenied
     review, _created = DuplicateReview.objects.update_or_create(
         site=referral.site,
         referral=referral,
         other_referral=other,
+        participant=participant,
         defaults={"verdict": verdict, "reviewed_by": by, "reviewed_at": timezone.now()},
     )
     return review

@@ -30,7 +30,7 @@ from referrals.forms import (
     QueueFilterForm,
     SiteReferralSettingsForm,
 )
-from referrals.models import EligibilityItem, Referral, Status
+from referrals.models import DuplicateReview, EligibilityItem, Referral, Status
 from sites.models import Membership, Site
 from sites.roles import Pathway
 
@@ -192,7 +192,10 @@ def _detail_context(request: HttpRequest, referral: Referral, **forms) -> dict:
         "old_answers": [a for key, a in answers.items() if key not in {str(i.uuid) for i in items}],
         "attempts": referral.attempts.select_related("recorded_by"),
         "duplicates": selectors.duplicate_candidates(referral=referral),
-        "reviews": selectors.duplicate_reviews(referral=referral),
+        "participant_duplicates": selectors.participant_duplicate_candidates(
+            referral=referral, user=request.user
+        ),
+        "reviews": selectors.duplicate_reviews(referral=referral, user=request.user),
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "assign_form": forms.get("assign_form")
         or AssignForm(
@@ -347,22 +350,40 @@ def referral_prosecutor(request: HttpRequest, site_slug: str, referral_uuid) -> 
     )
 
 
+def _review_suggestion(request: HttpRequest, referral: Referral, **suggestion) -> HttpResponse:
+    verdict = request.POST.get("verdict", "")
+    if verdict not in DuplicateReview.Verdict.values:
+        messages.error(request, _("Choose link or dismiss."))
+        return _back_to(referral)
+    services.duplicate_review_record(
+        referral=referral, verdict=verdict, by=request.user, **suggestion
+    )
+    messages.success(request, _("Suggestion reviewed."))
+    return _back_to(referral)
+
+
 @site_permission_required("sites.work_cases")
 @require_POST
 def referral_duplicate(
     request: HttpRequest, site_slug: str, referral_uuid, other_uuid
 ) -> HttpResponse:
     referral = _get_referral(request, referral_uuid)
-    other = _get_referral(request, other_uuid)
-    verdict = request.POST.get("verdict", "")
-    if verdict not in {"linked", "dismissed"}:
-        messages.error(request, _("Choose link or dismiss."))
-        return _back_to(referral)
-    services.duplicate_review_record(
-        referral=referral, other=other, verdict=verdict, by=request.user
+    return _review_suggestion(request, referral, other=_get_referral(request, other_uuid))
+
+
+@site_permission_required("sites.work_cases")
+@require_POST
+def referral_duplicate_participant(
+    request: HttpRequest, site_slug: str, referral_uuid, participant_uuid
+) -> HttpResponse:
+    """Link or dismiss an existing participant suggested as the referred person."""
+    from participants.selectors import participant_for  # participants builds on referrals
+
+    referral = _get_referral(request, referral_uuid)
+    participant = participant_for(
+        site=request.site, user=request.user, participant_uuid=participant_uuid
     )
-    messages.success(request, _("Suggestion reviewed."))
-    return _back_to(referral)
+    return _review_suggestion(request, referral, participant=participant)
 
 
 # -- Referral settings (programme managers) ------------------------------------------------------

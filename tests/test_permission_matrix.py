@@ -87,6 +87,7 @@ EXPECTED: dict[str, dict] = {
         for name in ["screen", "decide", "assign", "attempt", "close", "resume", "prosecutor"]
     },
     "referrals:duplicate": site_page(*CASEWORK, allowed_status=405),
+    "referrals:duplicate_participant": site_page(*CASEWORK, allowed_status=405),
     "referrals:checklist_add": site_page("programme_manager", allowed_status=405),
     "referrals:checklist_item": site_page("programme_manager", allowed_status=405),
     # -- participants --------------------------------------------------------------------------
