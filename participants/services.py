@@ -103,9 +103,13 @@ def _check_case_manager(site: Site, user: User | None) -> None:
 def _check_caseload(
     *, site: Site, case_manager: User | None, override_reason: str, by: User
 ) -> int | None:
-    """Refuse a 26th participant unless a programme manager gives a reason; return the size."""
+    """Refuse a 26th participant unless a programme manager gives a reason; return the size.
+
+    Locks the case manager's row for the caller's transaction, so two assignments or intakes
+    at once cannot both take the last place."""
     if case_manager is None:
         return None
+    User.objects.select_for_update().filter(pk=case_manager.pk).first()
     size = caseload_size(site=site, case_manager=case_manager)
     if size >= CASELOAD_LIMIT:
         is_manager = Membership.objects.filter(
@@ -145,9 +149,6 @@ def intake_complete(
         if domain not in Domain.values or level not in NeedAssessment.Level.values:
             raise ValidationError(_("Unknown domain or level of need."))
     _check_case_manager(site, case_manager)
-    if case_manager is not None:
-        # One intake at a time per case manager, so two at once cannot both take the 25th place.
-        User.objects.select_for_update().filter(pk=case_manager.pk).first()
     size = _check_caseload(
         site=site, case_manager=case_manager, override_reason=override_reason, by=by
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django_scopes import scopes_disabled
 
 # Every data migration whose rows restore_reference_data() puts back.
@@ -41,3 +42,16 @@ def restore_reference_data() -> None:
                 for position, text in enumerate(six.ELIGIBILITY):
                     EligibilityItem.objects.create(site=site, text=text, position=position)
         role_groups_sync_all()
+
+
+ACCESS_LOG_TRUNCATE_TRIGGER = "lead_access_log_no_truncate"
+
+
+def access_log_truncate_trigger(*, enable: bool) -> None:
+    """lead/migrations/0003 makes the access log refuse TRUNCATE, which the flush after a
+    transactional test runs; its row-level UPDATE/DELETE trigger always stays on."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE lead_accesslogentry {'ENABLE' if enable else 'DISABLE'} "
+            f"TRIGGER {ACCESS_LOG_TRUNCATE_TRIGGER}"
+        )

@@ -29,12 +29,11 @@ from pathlib import Path
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
 from playwright.sync_api import expect
 
-from tests.reference_data import DATA_MIGRATIONS, restore_reference_data
+from tests.reference_data import DATA_MIGRATIONS
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -60,7 +59,6 @@ DESKTOP = {"width": 1280, "height": 800}
 # Every browser test: the live server runs in another thread, so the data must be committed.
 BROWSER_DB = pytest.mark.django_db(transaction=True)
 
-ACCESS_LOG_TRUNCATE_TRIGGER = "lead_access_log_no_truncate"
 
 # Reports Content-Security-Policy violations as console errors; Playwright's init scripts run
 # outside the page's CSP, so this cannot be blocked by the policy it watches.
@@ -90,11 +88,6 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-def recreate_migration_data() -> None:
-    """What the data migrations made and a flush removed (idempotent)."""
-    restore_reference_data()
-
-
 def _unknown_data_migrations() -> list[str]:
     """The project's own migrations with RunPython that DATA_MIGRATIONS does not list."""
     project = Path(settings.BASE_DIR).resolve()
@@ -114,45 +107,22 @@ def _unknown_data_migrations() -> list[str]:
     )
 
 
-def _access_log_truncate_trigger(*, enable: bool) -> None:
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(
-            f"ALTER TABLE lead_accesslogentry {'ENABLE' if enable else 'DISABLE'} "
-            f"TRIGGER {ACCESS_LOG_TRUNCATE_TRIGGER}"
-        )
-
-
 @pytest.fixture(scope="module", autouse=True)
-def _flushes_leave_the_database_as_migrated(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """Let the flushes after browser tests run; afterwards, put back what they removed.
-
-    Module scope: torn down after the flush of the module's last test and before any test of
-    another module runs.
-    """
+def _flushes_leave_the_database_as_migrated(flushable_database) -> None:
+    """Browser tests are transactional: ``flushable_database`` (tests/conftest.py) lets the
+    flushes run and puts back what they removed. Warn if a new data migration is not covered."""
     unknown = _unknown_data_migrations()
     if unknown:
         warnings.warn(
-            f"tests/browser/conftest.py does not restore the rows of {unknown} after a flush: "
-            "add them to recreate_migration_data()",
+            f"tests/reference_data.py does not restore the rows of {unknown} after a flush: "
+            "add them to restore_reference_data()",
             stacklevel=1,
         )
-    with django_db_blocker.unblock():
-        _access_log_truncate_trigger(enable=False)
-    yield
-    with django_db_blocker.unblock():
-        try:
-            recreate_migration_data()
-        finally:
-            _access_log_truncate_trigger(enable=True)
-            # This fixture's connection belongs to Playwright's event-loop context; nothing else
-            # closes it, and an open one stops the test database from being dropped at the end.
-            connections.close_all()
 
 
 @pytest.fixture(autouse=True)
-def _migration_data(transactional_db) -> None:
+def _migration_data(reference_data_restored) -> None:
     """Each browser test starts with the sites in place (a previous flush removed them)."""
-    recreate_migration_data()
 
 
 class ConsoleWatch:

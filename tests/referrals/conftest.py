@@ -4,17 +4,15 @@ handling transactional (threaded) tests need."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from referrals.models import EligibilityItem, Referral
 from tests.factories import ReferralFactory
-from tests.reference_data import restore_reference_data
 
 ACCESS_LOG_TRUNCATE_TRIGGER = "lead_access_log_no_truncate"
 
@@ -124,42 +122,3 @@ def fresh() -> Callable[[Referral], Referral]:
 @pytest.fixture
 def days_ago() -> Callable[[int], object]:
     return lambda days: timezone.now() - timedelta(days=days)
-
-
-# -- Transactional tests ---------------------------------------------------------------------
-
-
-def _access_log_truncate_trigger(*, enable: bool) -> None:
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(
-            f"ALTER TABLE lead_accesslogentry {'ENABLE' if enable else 'DISABLE'} "
-            f"TRIGGER {ACCESS_LOG_TRUNCATE_TRIGGER}"
-        )
-
-
-@pytest.fixture(scope="module")
-def flushable_database(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """For a module of ``django_db(transaction=True)`` tests.
-
-    The flush after each such test TRUNCATEs every table: lead/migrations/0003 makes the access
-    log refuse that, so its statement-level TRUNCATE trigger is off while the module runs (the
-    row-level UPDATE/DELETE trigger stays on). The flush also removes the six sites; they are put
-    back after the module's last test, before any other module's test runs.
-    """
-    with django_db_blocker.unblock():
-        _access_log_truncate_trigger(enable=False)
-    yield
-    with django_db_blocker.unblock():
-        try:
-            restore_reference_data()
-        finally:
-            _access_log_truncate_trigger(enable=True)
-
-
-@pytest.fixture
-def reference_data_restored(flushable_database, transactional_db) -> None:
-    """Each transactional test starts with the sites in place (a previous flush removed them).
-
-    Request it before ``site_a`` and friends: ``pytestmark = usefixtures(...)`` does that.
-    """
-    restore_reference_data()
