@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from casenotes.models import Addendum, Contact, Task
 from lead.models import User
 from participants.models import Participant
-from referrals.services import CASEWORK_ROLES
-from sites.models import Membership
+from referrals.services import is_case_worker
 
 CONTACT_FIELDS = [
     "contacted_at",
@@ -101,7 +100,7 @@ def addendum_add(*, contact: Contact, by: User, text: str) -> Addendum:
 
 
 def _check_assignee(site, user: User) -> None:
-    if not Membership.objects.filter(site=site, user=user, role__in=CASEWORK_ROLES).exists():
+    if not is_case_worker(site=site, user=user):
         raise ValidationError(_("Assign the task to a case manager of this site."))
 
 

@@ -14,7 +14,6 @@ from django.db.models import (
     Exists,
     F,
     Func,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -212,9 +211,3 @@ def open_tasks_for(*, site: Site, user: User) -> QuerySet[Task]:
         .select_related("participant")
         .order_by("due_on", "id")
     )
-
-
-def next_task_due_min(*, participant: Participant):
-    return Task.objects.filter(participant=participant, done_at__isnull=True).aggregate(
-        due=Min("due_on")
-    )["due"]

@@ -23,7 +23,7 @@ from participants.models import (
     PlanGoal,
 )
 from referrals.models import Referral, Status
-from referrals.services import CASEWORK_ROLES, referral_transition
+from referrals.services import is_case_worker, referral_transition
 from sites.models import Membership, Site
 
 CASELOAD_WARN_AT = 20  # the 21st participant warns
@@ -94,9 +94,7 @@ def caseload_size(*, site: Site, case_manager: User) -> int:
 
 
 def _check_case_manager(site: Site, user: User | None) -> None:
-    if user is None:
-        return
-    if not Membership.objects.filter(site=site, user=user, role__in=CASEWORK_ROLES).exists():
+    if user is not None and not is_case_worker(site=site, user=user):
         raise ValidationError(_("Assign to a case manager of this site."))
 
 

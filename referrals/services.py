@@ -211,9 +211,14 @@ def case_workers(*, site: Site):
     )
 
 
+def is_case_worker(*, site: Site, user: User) -> bool:
+    """May ``user`` be given referrals, participants or tasks at ``site``?"""
+    return case_workers(site=site).filter(pk=user.pk).exists()
+
+
 @transaction.atomic
 def referral_assign(*, referral: Referral, assignee: User | None, by: User) -> Referral:
-    if assignee is not None and not case_workers(site=referral.site).filter(pk=assignee.pk):
+    if assignee is not None and not is_case_worker(site=referral.site, user=assignee):
         raise ValidationError(_("Assign to a case manager of this site."))
     referral.assignee = assignee
     referral._history_user = by

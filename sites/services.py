@@ -134,10 +134,6 @@ def notify(*, site: Site, users: list[User], title: str, link: str) -> list[Noti
     return notifications
 
 
-def notifications_unread_count(*, site: Site, user: User) -> int:
-    return Notification.objects.filter(site=site, user=user, read_at__isnull=True).count()
-
-
 def notifications_mark_read(*, site: Site, user: User) -> int:
     return Notification.objects.filter(site=site, user=user, read_at__isnull=True).update(
         read_at=timezone.now()
