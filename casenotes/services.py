@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from casenotes.models import Addendum, Contact, Task
 from lead.models import User
 from participants.models import Participant
-from referrals.services import is_case_worker
+from sites.selectors import is_case_worker
 
 CONTACT_FIELDS = [
     "contacted_at",

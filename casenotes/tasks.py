@@ -15,8 +15,8 @@ from lead.celery import app
 from lead.models import User
 from lead.outbox import outbox_enqueue, outbox_task
 from participants.selectors import open_tasks_for
-from referrals.services import CASEWORK_ROLES
-from sites.models import Membership, Site
+from sites.models import Site
+from sites.selectors import is_case_worker
 from sites.services import notify
 
 
@@ -53,10 +53,7 @@ def send_task_digest(*, site_id: int, user_id: int, day: str) -> None:
     site = Site.objects.get(pk=site_id)
     user = User.objects.get(pk=user_id)
     with scope(site=site), translation.override(settings.LANGUAGE_CODE):
-        still_works_here = Membership.objects.filter(
-            site=site, user=user, role__in=CASEWORK_ROLES
-        ).exists()
-        if not (user.is_active and still_works_here):
+        if not is_case_worker(site=site, user=user):
             return  # the tasks wait for reassignment; a former colleague is told nothing
         # What they may see now: done since the check, or a restricted record, is not counted.
         overdue = open_tasks_for(site=site, user=user).filter(due_on__lt=as_of).count()

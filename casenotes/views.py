@@ -12,30 +12,36 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from casenotes import services
 from casenotes.forms import AddendumForm, ContactForm, TaskDoneForm, TaskForm
 from casenotes.models import Contact, Task
 from lead.audit import access_log_record
 from lead.models import AccessLogEntry
-from lead.permissions import site_permission_required
+from participants.access import participant_read, read_action
 from participants.models import Participant
-from participants.selectors import open_tasks_for, participant_for
-from referrals.services import case_workers
+from participants.selectors import open_tasks_for
+from sites.permissions import site_permission_required
+from sites.selectors import case_workers
 
 
 def _get_participant(request: HttpRequest, participant_uuid) -> Participant:
-    return participant_for(site=request.site, user=request.user, participant_uuid=participant_uuid)
+    return participant_read(request, participant_uuid)
 
 
 def _get_contact(request: HttpRequest, participant: Participant, contact_uuid) -> Contact:
-    return get_object_or_404(
+    """One note of this participant; its read is logged (the participant's read already is)."""
+    contact = get_object_or_404(
         Contact.objects.select_related("author"),
         site=request.site,
         participant=participant,
         uuid=contact_uuid,
     )
+    access_log_record(
+        request=request, action=read_action(request), obj=contact, subject=participant
+    )
+    return contact
 
 
 def _get_task(request: HttpRequest, task_uuid) -> Task:
@@ -110,7 +116,6 @@ def contact_edit(
     if not contact.editable_by(request.user):
         return _locked(request, participant, contact, unsaved=form.data.get("narrative", ""))
     if request.method != "POST":
-        access_log_record(request=request, action="view", obj=contact)
         return _render_form(
             request, "casenotes/contact_form.html", form=form, participant=participant
         )
@@ -118,7 +123,7 @@ def contact_edit(
         try:
             services.contact_edit(contact=contact, by=request.user, **form.contact_data())
         except PermissionDenied:  # the 24 hours ran out while the form was open
-            contact = _get_contact(request, participant, contact_uuid)  # not the form's edits
+            contact.refresh_from_db()  # what is saved, not the form's edits
             return _locked(request, participant, contact, unsaved=form.data.get("narrative", ""))
         except ValidationError as error:
             form.add_error(None, error)
@@ -131,10 +136,12 @@ def contact_edit(
 
 
 def _locked(request: HttpRequest, participant: Participant, contact: Contact, unsaved: str):
+    # The note itself is shown (and its read logged by _get_contact); the edit is refused.
     access_log_record(
         request=request,
         action="denied:contact_locked",
         obj=contact,
+        subject=participant,
         outcome=AccessLogEntry.Outcome.FORBIDDEN,
     )
     context = {
@@ -166,6 +173,7 @@ def addendum_add(
 
 
 @site_permission_required("sites.work_cases")
+@require_safe
 def my_tasks(request: HttpRequest, site_slug: str) -> HttpResponse:
     tasks = list(open_tasks_for(site=request.site, user=request.user))
     today = timezone.localdate()

@@ -16,8 +16,12 @@ def access_log_record(
     obj: Any = None,
     outcome: str = AccessLogEntry.Outcome.ALLOWED,
     site: Any = None,
+    subject: Any = None,
 ) -> AccessLogEntry:
-    """Append who did ``action`` on ``obj`` at which site, when, and whether it was allowed."""
+    """Append who did ``action`` on ``obj`` at which site, when, and whether it was allowed.
+
+    ``subject`` is whose record ``obj`` belongs to (the participant of a contact, say); by
+    default ``obj`` itself."""
     user = request.user if request.user.is_authenticated else None
     site = site if site is not None else getattr(request, "site", None)
     return AccessLogEntry.objects.create(
@@ -27,6 +31,7 @@ def access_log_record(
         action=action,
         object_type=obj._meta.label if obj is not None else "",
         object_uuid=getattr(obj, "uuid", None),
+        subject_uuid=getattr(subject if subject is not None else obj, "uuid", None),
         path=request.get_full_path()[:500],
         method=request.method or "",
         outcome=outcome,

@@ -1,4 +1,5 @@
-"""Cross-cutting middleware: the site guard, MFA enforcement, session lifetime, no-store."""
+"""Cross-cutting middleware: MFA enforcement, session lifetime, no-store. (The site guard is
+``sites.middleware.SiteScopeMiddleware``.)"""
 
 from __future__ import annotations
 
@@ -11,74 +12,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django_scopes import scope
-
-from lead.audit import access_log_record
-from lead.models import AccessLogEntry
-from lead.permissions import request_memberships
 
 MFA_ENROLLED_SESSION_KEY = "lead_mfa_enrolled_at"
 SESSION_STARTED_KEY = "lead_session_started_at"
 SESSION_SEEN_KEY = "lead_session_seen_at"
 SESSION_REFRESH_SECONDS = 60
-
-
-class SiteScopeMiddleware:
-    """Resolve ``/s/<site_slug>/``: 404 to non-members, then run and render inside the scope.
-
-    Views under a site URL find ``request.site`` and ``request.membership`` set. Outside site
-    URLs no scope is active, so an unscoped query of a site-owned model raises.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        from sites.models import Site
-
-        request.site = None
-        request.membership = None
-        if not request.path_info.startswith("/s/"):
-            return self.get_response(request)
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return self.get_response(request)
-        slug = match.kwargs.get("site_slug")
-        if slug is None:
-            return self.get_response(request)
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        # One query gives the site, the membership and the navigation's site switcher.
-        membership = next((m for m in request_memberships(request) if m.site.slug == slug), None)
-        site = (
-            membership.site
-            if membership is not None
-            else Site.objects.filter(slug=slug, is_active=True).first()
-        )
-        state_admin_may = request.user.is_state_admin and getattr(
-            match.func, "state_admin_allowed", False
-        )
-        if site is None or (membership is None and not state_admin_may):
-            access_log_record(
-                request=request,
-                action="denied:site",
-                outcome=AccessLogEntry.Outcome.NOT_FOUND,
-                site=site if site is not None and request.user.is_authenticated else None,
-            )
-            raise Http404
-        request.site = site
-        request.membership = membership
-        with scope(site=site):
-            response = self.get_response(request)
-            if callable(getattr(response, "render", None)) and not response.is_rendered:
-                response.render()
-        return response
 
 
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/invite/")

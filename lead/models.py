@@ -36,9 +36,17 @@ class TrackedQuerySet(models.QuerySet):
 TrackedManager = models.Manager.from_queryset(TrackedQuerySet)
 
 
-def site_scoped_manager():
-    """The manager of every site-owned, history-tracked model: scoped to ``site`` and tracked."""
-    return ScopedManager(site="site", _manager_class=TrackedManager)
+def site_scoped_manager(queryset_class: type[TrackedQuerySet] = TrackedQuerySet):
+    """The manager of every site-owned, history-tracked model: scoped to ``site`` and tracked.
+
+    A model with business states of its own passes a ``TrackedQuerySet`` subclass that
+    defines them in SQL (``Participant.objects.active(on=...)``)."""
+    manager_class = (
+        TrackedManager
+        if queryset_class is TrackedQuerySet
+        else models.Manager.from_queryset(queryset_class)
+    )
+    return ScopedManager(site="site", _manager_class=manager_class)
 
 
 class UserManager(BaseUserManager):
@@ -120,6 +128,9 @@ class AccessLogEntry(models.Model):
     action = models.CharField(max_length=40)
     object_type = models.CharField(max_length=60, blank=True)
     object_uuid = models.UUIDField(null=True, blank=True)
+    # Whose record it is (a participant, or a referral not yet enrolled): restricted records
+    # hide their rows of the site's log from everyone they are not restricted to.
+    subject_uuid = models.UUIDField(null=True, blank=True)
     path = models.CharField(max_length=500, blank=True)
     method = models.CharField(max_length=10, blank=True)
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.ALLOWED)
@@ -130,6 +141,7 @@ class AccessLogEntry(models.Model):
         indexes = [
             models.Index(fields=["site", "-at"], name="lead_accesslog_site_at"),
             models.Index(fields=["object_uuid", "-at"], name="lead_accesslog_object_at"),
+            models.Index(fields=["subject_uuid", "-at"], name="lead_accesslog_subject_at"),
             models.Index(fields=["user", "-at"], name="lead_accesslog_user_at"),
         ]
 

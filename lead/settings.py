@@ -122,7 +122,7 @@ MIDDLEWARE = [
     "lead.middleware.MfaRequiredMiddleware",
     "lead.middleware.NoStoreForSignedInMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "lead.middleware.SiteScopeMiddleware",
+    "sites.middleware.SiteScopeMiddleware",
 ]
 
 ROOT_URLCONF = "lead.urls"
@@ -140,7 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "lead.context_processors.navigation",
+                "sites.context_processors.navigation",
             ],
         },
     },

@@ -6,7 +6,7 @@ from referrals import views as referral_views
 from sites import views as sites_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", sites_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("invite/<uuid:user_uuid>/<str:token>/", views.invitation_accept, name="invitation_accept"),

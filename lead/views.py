@@ -1,10 +1,9 @@
-"""Views that belong to no site: the home redirect, health check, invitation acceptance."""
+"""Views that belong to no site: the health check and invitation acceptance."""
 
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.db import DatabaseError, connection, transaction
@@ -14,23 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from lead.models import User
-from sites.services import memberships_of
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each user to the right home: their site's page, or the state overview."""
-    memberships = memberships_of(user=request.user)
-    # The site switcher submits ?site=<slug>; otherwise the site used last, else the first.
-    last_slug = request.GET.get("site") or request.session.get("lead_last_site")
-    for membership in memberships:
-        if membership.site.slug == last_slug:
-            return redirect("sites:home", site_slug=membership.site.slug)
-    if memberships:
-        return redirect("sites:home", site_slug=memberships[0].site.slug)
-    if request.user.is_state_admin:
-        return redirect("state_home")
-    return render(request, "lead/no_site.html")
 
 
 @never_cache

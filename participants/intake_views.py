@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lead.audit import access_log_record
-from lead.permissions import site_permission_required
 from participants import services
+from participants.access import participant_read
 from participants.intake_forms import (
     ConsentForm,
     GoalForm,
@@ -22,14 +21,11 @@ from participants.intake_forms import (
     RevokeForm,
 )
 from participants.models import Consent, Participant, PlanGoal
-from participants.selectors import participant_for, visible_participants
+from participants.selectors import visible_participants
+from referrals.access import referral_read
 from referrals.models import Referral, Status
-from referrals.services import case_workers
-from sites.roles import Role
-
-
-def _participant(request: HttpRequest, participant_uuid) -> Participant:
-    return participant_for(site=request.site, user=request.user, participant_uuid=participant_uuid)
+from sites.permissions import has_site_capability, site_permission_required
+from sites.selectors import case_workers
 
 
 def _to_participant(participant: Participant, anchor: str = "") -> HttpResponse:
@@ -50,7 +46,7 @@ def intake_walk_in(request: HttpRequest, site_slug: str) -> HttpResponse:
 
 @site_permission_required("sites.work_cases")
 def intake_from_referral(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
-    referral = get_object_or_404(Referral.objects, site=request.site, uuid=referral_uuid)
+    referral = referral_read(request, referral_uuid)
     if not referral.is_open:
         return _intake_refused(request, referral)
     return _intake(request, referral=referral)
@@ -58,11 +54,8 @@ def intake_from_referral(request: HttpRequest, site_slug: str, referral_uuid) ->
 
 def _intake(request: HttpRequest, *, referral: Referral | None) -> HttpResponse:
     workers = case_workers(site=request.site)
-    membership = getattr(request, "membership", None)
-    can_override = membership is not None and membership.role == Role.PROGRAMME_MANAGER
+    can_override = has_site_capability(request, "sites.override_caseload")
     if request.method != "POST":
-        if referral is not None:
-            access_log_record(request=request, action="view", obj=referral)
         form = IntakeForm(
             workers=workers,
             can_override=can_override,
@@ -170,9 +163,8 @@ def _intake_refused(request: HttpRequest, referral: Referral) -> HttpResponse:
 
 @site_permission_required("sites.work_cases")
 def consent_new(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
-    participant = _participant(request, participant_uuid)
+    participant = participant_read(request, participant_uuid)
     if request.method != "POST":
-        access_log_record(request=request, action="view", obj=participant)
         form = ConsentForm(initial={"discloser": _("%(site)s LEAD") % {"site": request.site.name}})
         return _render_consent(request, participant, form=form)
     form = ConsentForm(request.POST)
@@ -199,7 +191,7 @@ def consent_revoke(
     request: HttpRequest, site_slug: str, participant_uuid, consent_uuid
 ) -> HttpResponse:
     """Revocation stops future disclosures to that recipient; the consent stays in history."""
-    participant = _participant(request, participant_uuid)
+    participant = participant_read(request, participant_uuid)
     consent = get_object_or_404(
         Consent.objects, site=request.site, participant=participant, uuid=consent_uuid
     )
@@ -231,9 +223,8 @@ def _render_consent(request: HttpRequest, participant: Participant, status: int 
 
 @site_permission_required("sites.work_cases")
 def goal_new(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
-    participant = _participant(request, participant_uuid)
+    participant = participant_read(request, participant_uuid)
     if request.method != "POST":
-        access_log_record(request=request, action="view", obj=participant)
         return _render_goal(request, participant, form=GoalForm())
     form = GoalForm(request.POST)
     if form.is_valid():
@@ -249,12 +240,11 @@ def goal_new(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResp
 
 @site_permission_required("sites.work_cases")
 def goal_update(request: HttpRequest, site_slug: str, participant_uuid, goal_uuid) -> HttpResponse:
-    participant = _participant(request, participant_uuid)
+    participant = participant_read(request, participant_uuid)
     goal = get_object_or_404(
         PlanGoal.objects, site=request.site, participant=participant, uuid=goal_uuid
     )
     if request.method != "POST":
-        access_log_record(request=request, action="view", obj=participant)
         form = GoalUpdateForm(initial={"status": goal.status, "target_date": goal.target_date})
         return _render_goal(request, participant, form=form, goal=goal)
     form = GoalUpdateForm(request.POST)

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from lead.models import site_scoped_manager
+from lead.models import TrackedQuerySet, site_scoped_manager
 from sites.models import Site
 
 
@@ -82,6 +92,65 @@ class HealthCoverage(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+def end_of_day(day: date) -> datetime:
+    """The first instant after ``day`` in the site's time zone (``TIME_ZONE``)."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+class ParticipantQuerySet(TrackedQuerySet):
+    """The participant's business states in SQL, so that pages, dashboards and exports count
+    with one definition."""
+
+    def with_last_seen(self, *, at: datetime | None = None) -> ParticipantQuerySet:
+        """Annotate ``last_seen``: the later of the enrolment and the last successful contact
+        up to ``at`` (default: now, read from the kept ``last_contact_at``)."""
+        if at is None:
+            last_contact = Coalesce(F("last_contact_at"), F("enrolled_at"))
+        else:
+            # The contacts model is reached through the reverse relation, not imported
+            # (case notes build on participants). The outer query carries the site scope.
+            contacts = self.model._meta.get_field("contacts").related_model._base_manager
+            last = (
+                contacts.filter(participant=OuterRef("pk"), successful=True, contacted_at__lt=at)
+                .order_by("-contacted_at")
+                .values("contacted_at")[:1]
+            )
+            last_contact = Coalesce(Subquery(last), F("enrolled_at"))
+        return self.annotate(last_seen=Greatest(F("enrolled_at"), last_contact))
+
+    def _as_of(self, on: date | None, at: datetime | None) -> tuple[datetime | None, datetime]:
+        if on is not None:
+            instant = end_of_day(on)
+            return (None if instant > timezone.now() else instant), instant
+        return at, at or timezone.now()
+
+    def active(self, *, on: date | None = None, at: datetime | None = None) -> ParticipantQuerySet:
+        """Participants active at the end of day ``on`` (the site's time zone), or at instant
+        ``at``, or now: enrolled by then, and seen (enrolled, or a successful contact) within
+        the site's inactivity threshold before then. Nobody fails out: the same person can be
+        inactive one month and active again the next."""
+        history_at, instant = self._as_of(on, at)
+        threshold = Func(
+            F("site__inactivity_threshold_days"),
+            template="make_interval(days => %(expressions)s)",
+            output_field=models.DurationField(),
+        )
+        since = ExpressionWrapper(Value(instant) - threshold, output_field=models.DateTimeField())
+        return (
+            self.with_last_seen(at=history_at)
+            .filter(enrolled_at__lt=instant)
+            .filter(last_seen__gte=since)
+        )
+
+    def inactive(
+        self, *, on: date | None = None, at: datetime | None = None
+    ) -> ParticipantQuerySet:
+        """Enrolled by then, but not active (see ``active``)."""
+        _history_at, instant = self._as_of(on, at)
+        active = self.model.objects.filter(pk=OuterRef("pk")).active(on=on, at=at)
+        return self.filter(enrolled_at__lt=instant).exclude(Exists(active))
+
+
 class Participant(models.Model):
     """Someone enrolled in LEAD at one site. Never "fails out": active or inactive only."""
 
@@ -145,7 +214,7 @@ class Participant(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = site_scoped_manager()
+    objects = site_scoped_manager(ParticipantQuerySet)
     history = HistoricalRecords(excluded_fields=["last_contact_at"])
 
     class Meta:
@@ -185,8 +254,9 @@ class Participant(models.Model):
         return ((now or timezone.now()) - self.last_contact_at).days
 
     def is_active(self, now=None) -> bool:
-        """Active while the last contact (or enrolment) is within the site's threshold."""
-        since = self.last_contact_at or self.enrolled_at
+        """Active while the later of the enrolment and the last successful contact is within
+        the site's threshold (the same rule as ``Participant.objects.active()``)."""
+        since = max(self.enrolled_at, self.last_contact_at or self.enrolled_at)
         threshold = timedelta(days=self.site.inactivity_threshold_days)
         return (now or timezone.now()) - since <= threshold
 

@@ -25,10 +25,10 @@ from django.db.models.functions import Greatest
 from django.http import Http404
 
 from casenotes.models import Addendum, Task
-from lead.models import User
+from lead.models import AccessLogEntry, User
 from participants.models import Participant, ParticipantUserObjectPermission, PlanGoal
-from referrals.services import CASEWORK_ROLES
 from sites.models import Site
+from sites.selectors import case_workers
 
 SEARCH_SIMILARITY = 0.3
 
@@ -41,6 +41,25 @@ def visible_participants(*, site: Site, user: User) -> QuerySet[Participant]:
         content_object=OuterRef("pk"), user=user, permission__codename="open_restricted"
     )
     return Participant.objects.filter(site=site).filter(Q(is_restricted=False) | Exists(granted))
+
+
+def hidden_subjects(*, site: Site, user: User) -> QuerySet:
+    """The UUIDs of the records ``user`` may not see at ``site``: restricted participants they
+    are not named on (``visible_participants``' complement)."""
+    visible = visible_participants(site=site, user=user).values("pk")
+    return Participant.objects.filter(site=site, is_restricted=True).exclude(pk__in=visible)
+
+
+def site_access_log_for(*, site: Site, user: User) -> QuerySet[AccessLogEntry]:
+    """The site's access log as ``user`` may read it: rows about a restricted record (its
+    participant, or the referral that brought them) only for the people it is restricted to."""
+    hidden = hidden_subjects(site=site, user=user)
+    return (
+        AccessLogEntry.objects.filter(site=site)
+        .exclude(subject_uuid__in=hidden.values("uuid"))
+        .exclude(subject_uuid__in=hidden.filter(referral__isnull=False).values("referral__uuid"))
+        .order_by("-at", "-id")
+    )
 
 
 def participant_for(*, site: Site, user: User, participant_uuid) -> Participant:
@@ -75,12 +94,26 @@ def caseload_for(*, site: Site, user: User) -> QuerySet[Participant]:
     )
 
 
-def caseloads_overview(*, site: Site) -> list[tuple[User, int]]:
-    """Every case worker of the site and how many participants each has."""
+def case_workers_with_load(*, site: Site, user: User) -> QuerySet[User]:
+    """The site's case workers, each with ``load``: how many of their participants ``user``
+    may see (a restricted record is not counted for those it is hidden from; the caseload limit
+    itself is enforced on the true count by the services)."""
+    visible = visible_participants(site=site, user=user).values("pk")
+    return case_workers(site=site).annotate(
+        load=Count("caseload", filter=Q(caseload__in=visible), distinct=True)
+    )
+
+
+def caseloads_overview(*, site: Site, user: User) -> list[tuple[User, int]]:
+    """Every case worker of the site, and anyone else who still holds participants here (a
+    membership that ended or changed role), with how many of their participants ``user`` may
+    see."""
+    visible = visible_participants(site=site, user=user)
+    holders = visible.filter(case_manager__isnull=False).values("case_manager")
     workers = (
-        User.objects.filter(memberships__site=site, memberships__role__in=CASEWORK_ROLES)
+        User.objects.filter(Q(pk__in=case_workers(site=site).values("pk")) | Q(pk__in=holders))
         .annotate(
-            load=Count("caseload", filter=Q(caseload__site=site), distinct=True),
+            load=Count("caseload", filter=Q(caseload__in=visible.values("pk")), distinct=True)
         )
         .order_by("first_name", "last_name", "email")
     )

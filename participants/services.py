@@ -20,11 +20,13 @@ from participants.models import (
     GoalProgress,
     NeedAssessment,
     Participant,
+    ParticipantUserObjectPermission,
     PlanGoal,
 )
 from referrals.models import Referral, Status
-from referrals.services import is_case_worker, referral_transition
-from sites.models import Membership, Site
+from referrals.services import referral_transition
+from sites.models import Site
+from sites.selectors import holds_capability, is_case_worker, users_with_capability
 
 CASELOAD_WARN_AT = 20  # the 21st participant warns
 CASELOAD_LIMIT = 25  # the 26th needs a programme manager's recorded override
@@ -110,10 +112,8 @@ def _check_caseload(
     User.objects.select_for_update().filter(pk=case_manager.pk).first()
     size = caseload_size(site=site, case_manager=case_manager)
     if size >= CASELOAD_LIMIT:
-        is_manager = Membership.objects.filter(
-            site=site, user=by, role="programme_manager"
-        ).exists()
-        if not (is_manager and override_reason.strip()):
+        may_override = holds_capability(site=site, user=by, capability="override_caseload")
+        if not (may_override and override_reason.strip()):
             raise CaseloadFull(
                 _(
                     "%(name)s already has %(size)s participants. A programme manager can assign "
@@ -287,6 +287,32 @@ def participant_restrict(*, participant: Participant, allowed: list[User], by: U
     current._history_user = by
     current.save()
     return current
+
+
+@transaction.atomic
+def restricted_grants_withdraw(*, site: Site, user: User, by: User | None) -> int:
+    """Take away ``user``'s row grants on the restricted records of ``site`` (their membership
+    ended, or no longer works cases). A record left naming nobody passes to the site's
+    programme managers, in its history, so that no record becomes one nobody can open.
+    Returns how many records named the user."""
+    grants = ParticipantUserObjectPermission.objects.filter(user=user, content_object__site=site)
+    records = list(
+        Participant.objects.select_for_update().filter(
+            site=site, pk__in=grants.values("content_object_id")
+        )
+    )
+    grants.delete()
+    managers = list(users_with_capability(site=site, capability="manage_site").exclude(pk=user.pk))
+    for record in records:
+        if not record.is_restricted or record.participantuserobjectpermission_set.exists():
+            continue
+        for manager in managers:
+            assign_perm("participants.open_restricted", manager, record)
+        record.version += 1
+        record._history_user = by
+        record._change_reason = "restricted record passed to the programme managers"
+        record.save()
+    return len(records)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.participant_list, name="list"),
     path("caseload/", views.my_caseload, name="caseload"),
     path("caseloads/", views.caseloads, name="caseloads"),
+    path("access-log/", views.site_access_log, name="site_access_log"),
     path("intake/", intake_views.intake_walk_in, name="intake_walk_in"),
     path("intake/<uuid:referral_uuid>/", intake_views.intake_from_referral, name="intake"),
     path("<uuid:participant_uuid>/", views.participant_detail, name="detail"),

@@ -7,19 +7,18 @@ from django.contrib import messages
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import OuterRef
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from guardian.shortcuts import get_users_with_perms
 
 from casenotes.models import Task
-from lead.audit import access_log_record
 from lead.models import AccessLogEntry
-from lead.permissions import has_site_capability, site_permission_required
 from participants import selectors, services
+from participants.access import participant_read
 from participants.forms import (
     ParticipantAssignForm,
     ParticipantProfileForm,
@@ -28,27 +27,12 @@ from participants.forms import (
     conflict_form,
 )
 from participants.models import Consent, GoalProgress, NeedAssessment, Participant, PlanGoal
-from referrals.services import case_workers
+from sites.permissions import has_site_capability, site_permission_required
+from sites.selectors import case_workers
 
 PER_PAGE = 50
 TIMELINE_PER_PAGE = 25
 MAX_TIMELINE_PAGE = 1_000  # each source is read up to the requested page: keep that bounded
-
-
-def _get_participant(request: HttpRequest, participant_uuid) -> Participant:
-    """The participant if this user may see it; otherwise 404, and the refusal is logged."""
-    try:
-        return selectors.participant_for(
-            site=request.site, user=request.user, participant_uuid=participant_uuid
-        )
-    except Http404:
-        access_log_record(
-            request=request,
-            action="denied:participant",
-            obj=Participant(uuid=participant_uuid),
-            outcome=AccessLogEntry.Outcome.NOT_FOUND,
-        )
-        raise
 
 
 def _back_to(participant: Participant) -> HttpResponse:
@@ -68,6 +52,7 @@ def _page_number(request: HttpRequest) -> int:
 
 
 @site_permission_required("sites.work_cases")
+@require_safe
 def participant_list(request: HttpRequest, site_slug: str) -> HttpResponse:
     """Search by name (aliases and look-alike spellings too), date of birth or case number;
     without a search, every participant this user may see, a page at a time."""
@@ -91,6 +76,7 @@ def participant_list(request: HttpRequest, site_slug: str) -> HttpResponse:
 
 
 @site_permission_required("sites.work_cases")
+@require_safe
 def my_caseload(request: HttpRequest, site_slug: str) -> HttpResponse:
     now = timezone.now()
     rows = [
@@ -116,9 +102,10 @@ def my_caseload(request: HttpRequest, site_slug: str) -> HttpResponse:
 
 
 @site_permission_required("sites.manage_site")
+@require_safe
 def caseloads(request: HttpRequest, site_slug: str) -> HttpResponse:
     """Every case worker's load; pick one (or "unassigned") to see and transfer their people."""
-    overview = selectors.caseloads_overview(site=request.site)
+    overview = selectors.caseloads_overview(site=request.site, user=request.user)
     chosen = request.GET.get("worker", "")
     worker = next((w for w, _load in overview if str(w.uuid) == chosen), None)
     page = None
@@ -147,9 +134,9 @@ def caseloads(request: HttpRequest, site_slug: str) -> HttpResponse:
 
 
 @site_permission_required("sites.work_cases")
+@require_safe
 def participant_detail(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
-    participant = _get_participant(request, participant_uuid)
-    access_log_record(request=request, action="view", obj=participant)
+    participant = participant_read(request, participant_uuid)
     return _detail_page(request, participant)
 
 
@@ -175,7 +162,7 @@ def _detail_page(
     }
     if context["can_manage"]:
         form = assign_form or ParticipantAssignForm(
-            workers=_workers_with_load(request.site),
+            workers=selectors.case_workers_with_load(site=request.site, user=request.user),
             initial={"case_manager": getattr(participant.case_manager, "uuid", None)},
         )
         context["assign_form"] = form
@@ -183,13 +170,6 @@ def _detail_page(
         context["needs_reason"] = needs_reason or form.someone_at_limit()
         context["limit"] = services.CASELOAD_LIMIT
     return render(request, "participants/detail.html", context, status=status)
-
-
-def _workers_with_load(site) -> QuerySet:
-    """The site's case workers, each with ``load``: how many participants they have."""
-    return case_workers(site=site).annotate(
-        load=Count("caseload", filter=Q(caseload__site=site), distinct=True)
-    )
 
 
 def _goals_with_recent_progress(*, site, participant: Participant) -> list[PlanGoal]:
@@ -230,10 +210,10 @@ def _record_context(participant: Participant) -> dict:
 
 
 @site_permission_required("sites.work_cases")
+@require_safe
 def participant_print(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
     """A plain printout of the profile, needs, plan, consents and open tasks (no notes)."""
-    participant = _get_participant(request, participant_uuid)
-    access_log_record(request=request, action="print", obj=participant)
+    participant = participant_read(request, participant_uuid, action="print")
     return render(
         request,
         "participants/print.html",
@@ -245,9 +225,8 @@ def participant_print(request: HttpRequest, site_slug: str, participant_uuid) ->
 def participant_edit(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
     """Edit the profile. Nothing is overwritten silently: if someone saved since the form was
     opened, the form comes back (409) with this person's input and what is saved now."""
-    participant = _get_participant(request, participant_uuid)
+    participant = participant_read(request, participant_uuid)
     if request.method != "POST":
-        access_log_record(request=request, action="view", obj=participant)
         form = ParticipantProfileForm(participant=participant)
         return _edit_page(request, participant, form)
     form = ParticipantProfileForm(request.POST)
@@ -288,8 +267,10 @@ def _edit_page(request, participant, form, *, status: int = 200, conflicts=None)
 @require_POST
 def participant_assign(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
     """Assign or transfer. Past 20 it warns; past 25 it needs the manager's recorded reason."""
-    participant = _get_participant(request, participant_uuid)
-    form = ParticipantAssignForm(request.POST, workers=_workers_with_load(request.site))
+    participant = participant_read(request, participant_uuid)
+    form = ParticipantAssignForm(
+        request.POST, workers=selectors.case_workers_with_load(site=request.site, user=request.user)
+    )
     if not form.is_valid():
         return _detail_page(request, participant, assign_form=form, status=400)
     chosen = form.cleaned_data["case_manager"]
@@ -323,7 +304,7 @@ def participant_assign(request: HttpRequest, site_slug: str, participant_uuid) -
 @site_permission_required("sites.manage_site")
 def participant_restrict(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
     """Restrict the record to named people; everyone else at the site stops seeing it."""
-    participant = _get_participant(request, participant_uuid)
+    participant = participant_read(request, participant_uuid)
     workers = case_workers(site=request.site)
     if participant.is_restricted:
         allowed = get_users_with_perms(
@@ -359,11 +340,23 @@ def participant_restrict(request: HttpRequest, site_slug: str, participant_uuid)
 
 
 @site_permission_required("sites.view_access_log")
+@require_safe
+def site_access_log(request: HttpRequest, site_slug: str) -> HttpResponse:
+    """Every entry of the site's access log, newest first, except those about records
+    restricted to other people (lives here, not in ``sites``, because it applies the
+    participants' restriction)."""
+    entries = selectors.site_access_log_for(site=request.site, user=request.user)
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "sites/access_log.html", {"site": request.site, "page": page})
+
+
+@site_permission_required("sites.view_access_log")
+@require_safe
 def participant_access_log(request: HttpRequest, site_slug: str, participant_uuid) -> HttpResponse:
     """Who opened or printed this record, and who was refused it, newest first."""
-    participant = _get_participant(request, participant_uuid)
+    participant = participant_read(request, participant_uuid, action="view_access_log")
     entries = AccessLogEntry.objects.filter(
-        site=request.site, object_uuid=participant.uuid
+        site=request.site, subject_uuid=participant.uuid
     ).order_by("-at", "-id")
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     return render(

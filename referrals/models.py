@@ -70,6 +70,21 @@ OFFICER_STATUS = {
 }
 
 
+def officer_status_sql() -> models.Case:
+    """``OFFICER_STATUS`` as a query expression: what an officer may know of a referral,
+    computed in SQL so that lists, dashboards and exports count it the way the pages show it."""
+    return models.Case(
+        *[
+            models.When(
+                status__in=[s for s, shown in OFFICER_STATUS.items() if shown == officer_status],
+                then=models.Value(officer_status.value),
+            )
+            for officer_status in OfficerStatus
+        ],
+        output_field=models.CharField(),
+    )
+
+
 class Urgency(models.TextChoices):
     ROUTINE = "routine", _("Routine: within a week")
     SOON = "soon", _("Soon: within a day or two")
@@ -134,6 +149,8 @@ class Referral(models.Model):
     )
     submitted_at = models.DateTimeField(default=timezone.now)
     idempotency_key = models.UUIDField(null=True, blank=True)
+    # SHA-256 of what was submitted with the key: a resend must carry the same details.
+    submission_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     # The person
     first_name = models.CharField(_("first name"), max_length=100, blank=True)

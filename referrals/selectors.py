@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Greatest
+from django.http import Http404
 from django.utils import timezone
 
 from lead.models import User
-from referrals.models import OPEN_STATUSES, DuplicateReview, Referral, Status
+from referrals.models import (
+    OPEN_STATUSES,
+    DuplicateReview,
+    EligibilityItem,
+    Referral,
+    Status,
+    officer_status_sql,
+)
 from sites.models import Site
 from sites.roles import Pathway
 
@@ -18,11 +27,47 @@ AGE_FILTERS = {"week": 7, "month": 30, "quarter": 90}
 DUPLICATE_SIMILARITY = 0.35
 
 
+def eligibility_checklist(*, site: Site) -> QuerySet[EligibilityItem]:
+    """The site's screening questions in force, in order (retired ones are left out)."""
+    return EligibilityItem.objects.filter(site=site, retired_at__isnull=True)
+
+
+def visible_referrals(*, site: Site, user: User) -> QuerySet[Referral]:
+    """The referrals of ``site`` that ``user`` may see: every one, except the referral of a
+    participant whose record is restricted to other people (the referral names the person,
+    so the restriction holds here too).
+
+    The participant is reached through the ORM's reverse relation (``participant``, declared by
+    ``participants``, which builds on referrals) rather than an import."""
+    named = Referral.objects.filter(
+        pk=OuterRef("pk"),
+        participant__participantuserobjectpermission__user=user,
+        participant__participantuserobjectpermission__permission__codename="open_restricted",
+    )
+    return Referral.objects.filter(site=site).filter(
+        Q(participant__isnull=True) | Q(participant__is_restricted=False) | Exists(named)
+    )
+
+
+def referral_for(*, site: Site, user: User, referral_uuid) -> Referral:
+    """One referral ``user`` may see, or 404 (another site, unknown, or restricted)."""
+    referral = (
+        visible_referrals(site=site, user=user)
+        .select_related("site", "assignee", "submitted_by")
+        .filter(uuid=referral_uuid)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
 def referral_queue(
-    *, site: Site, status: str = "", pathway: str = "", age: str = ""
+    *, site: Site, user: User, status: str = "", pathway: str = "", age: str = ""
 ) -> QuerySet[Referral]:
-    """The site's referrals, new ones first, then arrest diversions by days left on the clock."""
-    referrals = Referral.objects.filter(site=site).select_related("assignee", "submitted_by")
+    """The site's referrals that ``user`` may see, new ones first, then arrest diversions by
+    days left on the clock."""
+    referrals = visible_referrals(site=site, user=user).select_related("assignee", "submitted_by")
     if status == "open" or not status:
         referrals = referrals.filter(status__in=OPEN_STATUSES)
     elif status != "all":
@@ -44,16 +89,19 @@ def referral_queue(
 
 
 def referrals_of_officer(*, site: Site, user: User) -> QuerySet[Referral]:
-    """Only the referrals this user submitted, and only fields an officer may see."""
+    """Only the referrals this user submitted, and only fields an officer may see, each with
+    ``officer_state``: the status an officer may know (``officer_status_sql``)."""
     return (
         Referral.objects.filter(site=site, submitted_by=user)
-        .only("uuid", "number", "pathway", "status", "submitted_at", "site_id")
+        .only("uuid", "number", "pathway", "status", "submitted_at", "intake_due_date", "site_id")
+        .annotate(officer_state=officer_status_sql())
         .order_by("-submitted_at")
     )
 
 
-def duplicate_candidates(*, referral: Referral, limit: int = 10) -> list[Referral]:
-    """Open referrals at the same site whose name looks alike and whose age is close.
+def duplicate_candidates(*, referral: Referral, user: User, limit: int = 10) -> list[Referral]:
+    """Open referrals at the same site (that ``user`` may see) whose name looks alike and whose
+    age is close.
 
     pg_trgm similarity on "first last" and on each alias; age agrees when birth dates are
     within a year or ages within five years (or either side does not know).
@@ -69,7 +117,8 @@ def duplicate_candidates(*, referral: Referral, limit: int = 10) -> list[Referra
         site=referral.site, other_referral=referral
     ).values("referral_id")
     candidates = (
-        Referral.objects.filter(site=referral.site, status__in=OPEN_STATUSES, name_unknown=False)
+        visible_referrals(site=referral.site, user=user)
+        .filter(status__in=OPEN_STATUSES, name_unknown=False)
         .exclude(pk=referral.pk)
         .exclude(pk__in=reviewed)
         .exclude(pk__in=reviewed_from_other_side)
@@ -132,9 +181,10 @@ def participant_duplicate_candidates(*, referral: Referral, user: User, limit: i
             date_of_birth__range=(dob - timedelta(days=366), dob + timedelta(days=366))
         )
     elif referral.estimated_age:
+        # relativedelta, not date.replace(year=...): that raises on 29 February.
         today = timezone.localdate()
-        youngest = today.replace(year=today.year - max(referral.estimated_age - 5, 0))
-        oldest = today.replace(year=today.year - referral.estimated_age - 6)
+        youngest = today - relativedelta(years=max(referral.estimated_age - 5, 0))
+        oldest = today - relativedelta(years=referral.estimated_age + 6)
         age_close = Q(date_of_birth__isnull=True) | Q(date_of_birth__range=(oldest, youngest))
     return list(candidates.filter(age_close).order_by("-similarity")[:limit])
 
@@ -145,8 +195,10 @@ def duplicate_reviews(*, referral: Referral, user: User) -> QuerySet[DuplicateRe
     from participants.selectors import visible_participants
 
     visible = visible_participants(site=referral.site, user=user).values("pk")
+    referrals = visible_referrals(site=referral.site, user=user).values("pk")
     return (
         DuplicateReview.objects.filter(site=referral.site, referral=referral)
         .filter(Q(participant__isnull=True) | Q(participant__in=visible))
+        .filter(Q(other_referral__isnull=True) | Q(other_referral__in=referrals))
         .select_related("other_referral", "participant", "reviewed_by")
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,10 +26,9 @@ from referrals.models import (
     Referral,
     Status,
 )
-from sites.models import Membership, Site
-from sites.roles import Pathway, Role
-
-CASEWORK_ROLES = (Role.CASE_MANAGER, Role.PROGRAMME_MANAGER)
+from sites.models import Site
+from sites.roles import Pathway
+from sites.selectors import is_case_worker, notice_memberships
 
 
 def referral_number_next(*, site: Site, year: int) -> str:
@@ -52,6 +53,30 @@ def referral_number_next(*, site: Site, year: int) -> str:
 
 def intake_due_date_for(*, site: Site, diversion_date: date) -> date:
     return diversion_date + timedelta(days=site.intake_deadline_days)
+
+
+class SubmissionMismatch(ValidationError):
+    """A submission key came back with different details: not a resend, a different referral
+    (or a form reused by mistake). Refused rather than silently answered with the first."""
+
+
+def submission_hash(*, pathway: str, data: dict[str, Any]) -> str:
+    """A stable digest of what was submitted (the same details always give the same digest)."""
+    canonical = json.dumps({"pathway": pathway, **data}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _same_submission(existing: Referral, *, pathway: str, data: dict[str, Any]) -> Referral:
+    # Referrals saved before the digest existed have none: their resends are taken as before.
+    digest = submission_hash(pathway=pathway, data=data)
+    if existing.submission_hash and existing.submission_hash != digest:
+        raise SubmissionMismatch(
+            _(
+                "This form was already sent with different details, so nothing new was saved. "
+                "Open a new referral form and enter the referral again."
+            )
+        )
+    return existing
 
 
 def _existing_submission(*, site: Site, by: User | None, key: uuid.UUID) -> Referral | None:
@@ -80,7 +105,7 @@ def referral_submit(
     if idempotency_key is not None:
         existing = _existing_submission(site=site, by=by, key=idempotency_key)
         if existing is not None:
-            return existing, False
+            return _same_submission(existing, pathway=pathway, data=data), False
     try:
         with transaction.atomic():
             referral = _referral_create(
@@ -96,7 +121,7 @@ def referral_submit(
             raise ValidationError(
                 _("This form was already used. Open a new referral form and submit again.")
             ) from None
-        return existing, False
+        return _same_submission(existing, pathway=pathway, data=data), False
     return referral, True
 
 
@@ -115,6 +140,7 @@ def _referral_create(
         submitted_by=by,
         submitted_at=now,
         idempotency_key=idempotency_key,
+        submission_hash=submission_hash(pathway=pathway, data=data),
         **data,
     )
     if pathway == Pathway.ARREST_DIVERSION and referral.diversion_date:
@@ -198,22 +224,6 @@ def referral_decide(*, referral: Referral, decision: str, reason: str, by: User)
     referral.save()
     target = Status.LOCATING if decision == Decision.ELIGIBLE else Status.INELIGIBLE
     return referral_transition(referral=referral, to=target, by=by, note=reason)
-
-
-def case_workers(*, site: Site):
-    """The people a referral may be assigned to: the site's case and programme managers."""
-    return (
-        User.objects.filter(
-            memberships__site=site, memberships__role__in=CASEWORK_ROLES, is_active=True
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "email")
-    )
-
-
-def is_case_worker(*, site: Site, user: User) -> bool:
-    """May ``user`` be given referrals, participants or tasks at ``site``?"""
-    return case_workers(site=site).filter(pk=user.pk).exists()
 
 
 @transaction.atomic
@@ -329,26 +339,30 @@ def duplicate_review_record(
 
 
 @transaction.atomic
-def site_referral_settings_update(
-    *, site: Site, pathways: list[str], intake_deadline_days: int, by: User
+def referral_settings_update(
+    *,
+    site: Site,
+    pathways: list[str],
+    intake_deadline_days: int,
+    recipient_ids: set[int],
+    by: User,
 ) -> Site:
+    """Save a site's referral settings in one transaction: the pathways it takes, the intake
+    deadline, and who hears of new referrals. A refusal saves none of it."""
     if intake_deadline_days not in Site.IntakeDeadline.values:
         raise ValidationError(_("The intake deadline must be 7, 14 or 30 days."))
+    site = Site.objects.select_for_update().get(pk=site.pk)
     site.enabled_pathways = [p for p in Pathway.values if p in pathways]
     site.intake_deadline_days = intake_deadline_days
     site._history_user = by
     site.save()
-    return site
-
-
-@transaction.atomic
-def notification_recipients_set(*, site: Site, user_ids: set[int], by: User) -> None:
-    for membership in Membership.objects.filter(site=site, role__in=CASEWORK_ROLES):
-        wanted = membership.user_id in user_ids
+    for membership in notice_memberships(site=site):
+        wanted = membership.user_id in recipient_ids
         if membership.notify_new_referrals != wanted:
             membership.notify_new_referrals = wanted
             membership._history_user = by
             membership.save()
+    return site
 
 
 @transaction.atomic

@@ -12,11 +12,10 @@ from django.utils.translation import ngettext
 from django_scopes import scope, scopes_disabled
 
 from lead.celery import app
-from lead.models import User
 from lead.outbox import outbox_enqueue, outbox_task
 from referrals.models import OPEN_STATUSES, Referral
-from sites.models import Membership, Site
-from sites.roles import Pathway, Role
+from sites.roles import Pathway
+from sites.selectors import deadline_alert_recipients, is_case_worker, referral_notice_recipients
 from sites.services import notify
 
 WARN_DAYS_BEFORE = 3
@@ -40,14 +39,7 @@ def notify_new_referral(*, referral_id: int) -> None:
     """Tell the site's case and programme managers (those who want it) of a new referral."""
     referral = _load(referral_id)
     with scope(site=referral.site), translation.override(settings.LANGUAGE_CODE):
-        recipients = list(
-            User.objects.filter(
-                memberships__site=referral.site,
-                memberships__role__in=[Role.CASE_MANAGER, Role.PROGRAMME_MANAGER],
-                memberships__notify_new_referrals=True,
-                is_active=True,
-            ).distinct()
-        )
+        recipients = list(referral_notice_recipients(site=referral.site))
         title = _("New referral %(number)s (%(pathway)s)") % {
             "number": referral.number,
             "pathway": Pathway(referral.pathway).label,
@@ -68,16 +60,15 @@ def clock_warning(*, referral_id: int, kind: str) -> None:
             # The assignee, if they still work cases here (a membership can end or change after
             # the assignment); otherwise whoever assigns: the programme managers.
             assignee = referral.assignee
-            users = [assignee] if assignee and _works_cases(referral.site, assignee) else []
-            if not users:
-                users = _programme_managers(referral.site)
+            still_here = assignee is not None and is_case_worker(site=referral.site, user=assignee)
+            users = [assignee] if still_here else deadline_alert_recipients(site=referral.site)
             title = ngettext(
                 "%(number)s: intake due in %(days)s day (%(due)s)",
                 "%(number)s: intake due in %(days)s days (%(due)s)",
                 days,
             )
         else:
-            users = _programme_managers(referral.site)
+            users = deadline_alert_recipients(site=referral.site)
             title = _("%(number)s: intake deadline missed (%(due)s)")
         title = title % {
             "number": referral.number,
@@ -85,27 +76,6 @@ def clock_warning(*, referral_id: int, kind: str) -> None:
             "due": referral.intake_due_date.isoformat(),
         }
         notify(site=referral.site, users=users, title=title, link=_link(referral))
-
-
-def _works_cases(site: Site, user: User) -> bool:
-    return (
-        user.is_active
-        and Membership.objects.filter(
-            site=site, user=user, role__in=[Role.CASE_MANAGER, Role.PROGRAMME_MANAGER]
-        ).exists()
-    )
-
-
-def _programme_managers(site: Site) -> list[User]:
-    """The site's active programme managers (a deactivated account is told nothing)."""
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            site=site, role=Role.PROGRAMME_MANAGER, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__email")
-    ]
 
 
 def diversion_clock_check(*, today=None) -> int:

@@ -11,13 +11,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 from django_scopes import scope
 
-from lead.audit import access_log_record
-from lead.permissions import has_site_capability, site_permission_required
 from referrals import selectors, services
+from referrals.access import referral_read
 from referrals.forms import (
     PATHWAY_FORMS,
     AssignForm,
@@ -31,15 +30,17 @@ from referrals.forms import (
     SiteReferralSettingsForm,
 )
 from referrals.models import DuplicateReview, EligibilityItem, Referral, Status
-from sites.models import Membership, Site
+from sites.models import Site
+from sites.permissions import has_site_capability, site_permission_required
 from sites.roles import Pathway
+from sites.selectors import case_workers, referral_notice_recipients, users_with_capability
 
 OFFICER_PATHWAYS = (Pathway.ARREST_DIVERSION, Pathway.SOCIAL_CONTACT)
 PUBLIC_RATE = "5/h"
 
 
 def _get_referral(request: HttpRequest, referral_uuid) -> Referral:
-    return get_object_or_404(Referral.objects, site=request.site, uuid=referral_uuid)
+    return referral_read(request, referral_uuid)
 
 
 def _pathways_for(request: HttpRequest) -> list[str]:
@@ -58,6 +59,7 @@ def _back_to(referral: Referral) -> HttpResponse:
 
 
 @site_permission_required("sites.submit_referral")
+@require_safe
 def referral_start(request: HttpRequest, site_slug: str) -> HttpResponse:
     pathways = [(p, Pathway(p).label) for p in _pathways_for(request)]
     return render(request, "referrals/start.html", {"site": request.site, "pathways": pathways})
@@ -86,8 +88,10 @@ def referral_create(request: HttpRequest, site_slug: str, pathway: str) -> HttpR
         )
     except ValidationError as error:
         form.add_error(None, error)
+        # A key resent with other details is a conflict with what was saved (422).
+        status = 422 if isinstance(error, services.SubmissionMismatch) else 400
         return render(
-            request, "referrals/form.html", _form_context(request, form, pathway), status=400
+            request, "referrals/form.html", _form_context(request, form, pathway), status=status
         )
     return redirect("referrals:submitted", site_slug=request.site.slug, referral_uuid=referral.uuid)
 
@@ -97,14 +101,17 @@ def _form_context(request: HttpRequest, form, pathway: str) -> dict:
 
 
 @site_permission_required("sites.submit_referral")
+@require_safe
 def referral_submitted(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
-    referral = _get_referral(request, referral_uuid)
-    if referral.submitted_by_id != request.user.pk:
-        raise Http404
+    # Only the submitter's own referral, with the fields an officer may see.
+    referral = get_object_or_404(
+        selectors.referrals_of_officer(site=request.site, user=request.user), uuid=referral_uuid
+    )
     return render(request, "referrals/submitted.html", {"site": request.site, "referral": referral})
 
 
 @site_permission_required("sites.submit_referral")
+@require_safe
 def my_referrals(request: HttpRequest, site_slug: str) -> HttpResponse:
     referrals = selectors.referrals_of_officer(site=request.site, user=request.user)
     page = Paginator(referrals, 50).get_page(request.GET.get("page"))
@@ -135,13 +142,20 @@ def community_referral(request: HttpRequest, site_slug: str) -> HttpResponse:
             return render(
                 request, "referrals/public_form.html", {"site": site, "form": form}, status=400
             )
-        services.referral_submit(
-            site=site,
-            pathway=Pathway.COMMUNITY,
-            data=form.referral_data(),
-            by=None,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-        )
+        try:
+            services.referral_submit(
+                site=site,
+                pathway=Pathway.COMMUNITY,
+                data=form.referral_data(),
+                by=None,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            status = 422 if isinstance(error, services.SubmissionMismatch) else 400
+            return render(
+                request, "referrals/public_form.html", {"site": site, "form": form}, status=status
+            )
     return redirect("public_referral_thanks", site_slug=site.slug)
 
 
@@ -154,11 +168,13 @@ def community_referral_thanks(request: HttpRequest, site_slug: str) -> HttpRespo
 
 
 @site_permission_required("sites.work_cases")
+@require_safe
 def referral_queue(request: HttpRequest, site_slug: str) -> HttpResponse:
     filters = QueueFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     referrals = selectors.referral_queue(
         site=request.site,
+        user=request.user,
         status=chosen.get("status", ""),
         pathway=chosen.get("pathway", ""),
         age=chosen.get("age", ""),
@@ -174,14 +190,14 @@ def referral_queue(request: HttpRequest, site_slug: str) -> HttpResponse:
 
 
 @site_permission_required("sites.work_cases")
+@require_safe
 def referral_detail(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
     referral = _get_referral(request, referral_uuid)
-    access_log_record(request=request, action="view", obj=referral)
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
 def _detail_context(request: HttpRequest, referral: Referral, **forms) -> dict:
-    workers = services.case_workers(site=request.site)
+    workers = case_workers(site=request.site)
     items = EligibilityItem.objects.filter(site=request.site, retired_at__isnull=True)
     answers = referral.screening_answers
     checklist = [(item, answers.get(str(item.uuid), {}).get("answer", "")) for item in items]
@@ -191,7 +207,7 @@ def _detail_context(request: HttpRequest, referral: Referral, **forms) -> dict:
         "checklist": checklist,
         "old_answers": [a for key, a in answers.items() if key not in {str(i.uuid) for i in items}],
         "attempts": referral.attempts.select_related("recorded_by"),
-        "duplicates": selectors.duplicate_candidates(referral=referral),
+        "duplicates": selectors.duplicate_candidates(referral=referral, user=request.user),
         "participant_duplicates": selectors.participant_duplicate_candidates(
             referral=referral, user=request.user
         ),
@@ -223,7 +239,11 @@ def _act(request: HttpRequest, referral: Referral, action, success: str, **forms
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return _rerender(request, _get_referral(request, referral.uuid), **forms)
+        # As saved now (the read is already logged for this request).
+        fresh = selectors.referral_for(
+            site=request.site, user=request.user, referral_uuid=referral.uuid
+        )
+        return _rerender(request, fresh, **forms)
     messages.success(request, success)
     return _back_to(referral)
 
@@ -284,7 +304,7 @@ def referral_assign(request: HttpRequest, site_slug: str, referral_uuid) -> Http
         request,
         referral_uuid,
         "assign_form",
-        AssignForm(request.POST, workers=services.case_workers(site=request.site)),
+        AssignForm(request.POST, workers=case_workers(site=request.site)),
         lambda referral, data: services.referral_assign(
             referral=referral, assignee=data["assignee"], by=request.user
         ),
@@ -392,10 +412,8 @@ def referral_duplicate_participant(
 @site_permission_required("sites.manage_site")
 def referral_settings(request: HttpRequest, site_slug: str) -> HttpResponse:
     site = request.site
-    workers = services.case_workers(site=site)
-    recipients = Membership.objects.filter(
-        site=site, notify_new_referrals=True, user__in=workers
-    ).values_list("user__uuid", flat=True)
+    workers = users_with_capability(site=site, capability="receive_referral_notices")
+    recipients = referral_notice_recipients(site=site).values_list("uuid", flat=True)
     form = SiteReferralSettingsForm(
         request.POST or None,
         workers=workers,
@@ -406,14 +424,12 @@ def referral_settings(request: HttpRequest, site_slug: str) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        services.site_referral_settings_update(
+        services.referral_settings_update(
             site=site,
             pathways=form.cleaned_data["pathways"],
             intake_deadline_days=form.cleaned_data["intake_deadline_days"],
+            recipient_ids={u.pk for u in form.cleaned_data["recipients"]},
             by=request.user,
-        )
-        services.notification_recipients_set(
-            site=site, user_ids={u.pk for u in form.cleaned_data["recipients"]}, by=request.user
         )
         messages.success(request, _("Referral settings saved."))
         return redirect("referrals:settings", site_slug=site.slug)

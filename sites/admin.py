@@ -9,6 +9,13 @@ class SiteAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "county", "intake_deadline_days", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is fixed once the site exists (Site.save refuses a change).
+        return ["slug"] if obj is not None else []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None else self.prepopulated_fields
+
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):

@@ -17,6 +17,10 @@ from lead.models import TrackedManager, site_scoped_manager
 from sites.roles import CAPABILITIES, Pathway, Role
 
 
+class SlugChangeError(ValueError):
+    """A site's slug is fixed once the site exists."""
+
+
 def default_pathways() -> list[str]:
     return [choice.value for choice in Pathway]
 
@@ -68,6 +72,17 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The slug is in every URL, bookmark, e-mailed link and access-log path of the site:
+        # once the site exists it never changes (role groups are keyed by id, not slug, too).
+        if self.pk is not None:
+            stored = Site.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if stored is not None and stored != self.slug:
+                raise SlugChangeError(
+                    f"The slug of site {stored!r} cannot change (asked for {self.slug!r})."
+                )
+        super().save(*args, **kwargs)
 
     def pathway_enabled(self, pathway: str) -> bool:
         return pathway in self.enabled_pathways

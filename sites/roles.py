@@ -1,7 +1,9 @@
-"""Roles and the capabilities each one grants on its site.
+"""Roles and the capabilities each one grants: the one table of who may do what.
 
-Capabilities are guardian object permissions on the ``Site`` row (``Site.Meta.permissions``),
-granted to one group per site and role. This table is the single place that says who may do what.
+Every access decision in the code names a capability from this table; no module outside
+``sites/`` compares role names (a test holds this). Site capabilities are guardian object
+permissions on the ``Site`` row (``Site.Meta.permissions``), granted to one group per site and
+role. Statewide capabilities belong to the state administrator and hold without a site.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ CAPABILITIES: list[tuple[str, str]] = [
     ("submit_referral", "Submit officer referrals"),
     ("view_own_referrals", "See the status of one's own referrals"),
     ("work_cases", "Screen referrals and work with participants"),
+    ("receive_work", "Be given referrals, participants and tasks"),
+    ("receive_referral_notices", "Hear of new referrals (when the membership asks for it)"),
+    ("receive_deadline_alerts", "Hear of missed intake deadlines and unassigned clock warnings"),
+    ("override_caseload", "Assign past the caseload limit with a recorded reason"),
     ("manage_site", "Change the site's settings, assign and transfer participants"),
     ("manage_staff", "Invite staff and change or end memberships"),
     ("view_access_log", "Read the site's access log"),
@@ -36,14 +42,18 @@ CAPABILITIES: list[tuple[str, str]] = [
     ("export_deidentified", "Download de-identified exports"),
 ]
 
+CASE_WORK = frozenset({"work_cases", "receive_work", "receive_referral_notices"})
+
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.OFFICER: frozenset({"view_site_home", "submit_referral", "view_own_referrals"}),
-    Role.CASE_MANAGER: frozenset({"view_site_home", "submit_referral", "work_cases"}),
+    Role.CASE_MANAGER: frozenset({"view_site_home", "submit_referral", *CASE_WORK}),
     Role.PROGRAMME_MANAGER: frozenset(
         {
             "view_site_home",
             "submit_referral",
-            "work_cases",
+            *CASE_WORK,
+            "receive_deadline_alerts",
+            "override_caseload",
             "manage_site",
             "manage_staff",
             "view_access_log",
@@ -54,5 +64,30 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 # What a state administrator may do at any site without being a member of it: nothing that
-# shows identifiable data.
-STATE_ADMIN_CAPABILITIES: frozenset[str] = frozenset({"manage_staff"})
+# shows identifiable data. The site guard lets them through only to views that require one of
+# these.
+STATE_ADMIN_SITE_CAPABILITIES: frozenset[str] = frozenset({"manage_staff"})
+
+# Capabilities that hold without a site (pages under /state/), and who holds them.
+STATEWIDE_CAPABILITIES: list[tuple[str, str]] = [
+    ("view_state_overview", "See every site and its staff counts"),
+]
+STATE_ADMIN_STATEWIDE_CAPABILITIES: frozenset[str] = frozenset({"view_state_overview"})
+
+
+def role_grants(role: str, capability: str) -> bool:
+    """Does ``role`` hold ``capability`` at its site?"""
+    return capability.removeprefix("sites.") in ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def roles_with(capability: str) -> list[str]:
+    """The roles whose members hold ``capability`` at their site."""
+    capability = capability.removeprefix("sites.")
+    return [role for role, held in ROLE_CAPABILITIES.items() if capability in held]
+
+
+def statewide_capabilities_of(user) -> frozenset[str]:
+    """What ``user`` may do outside any site (the /state/ pages)."""
+    if user.is_authenticated and user.is_active and user.is_state_admin:
+        return STATE_ADMIN_STATEWIDE_CAPABILITIES
+    return frozenset()

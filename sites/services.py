@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django.utils.translation import gettext as _
+from django_scopes import scope
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
 
 from lead.models import User
 from lead.outbox import outbox_enqueue
 from sites.models import Membership, Notification, Site
 from sites.roles import ROLE_CAPABILITIES, Role
+from sites.signals import membership_changed, membership_ended
 
 
 def role_group_name(*, site: Site, role: str) -> str:
-    return f"site:{site.slug}:{role}"
+    """Keyed by the site's id, never its slug: a renamed slug must not orphan a group."""
+    return f"site:{site.pk}:{role}"
 
 
 @transaction.atomic
 def role_group_sync(*, site: Site, role: str) -> Group:
     """Return the group of ``role`` at ``site`` holding exactly that role's capabilities."""
-    group, _ = Group.objects.get_or_create(name=role_group_name(site=site, role=role))
+    group, _created = Group.objects.get_or_create(name=role_group_name(site=site, role=role))
     wanted = ROLE_CAPABILITIES[role]
     held = set(get_perms(group, site))
     for codename in wanted - held:
@@ -40,58 +42,49 @@ def role_groups_sync_all() -> None:
             role_group_sync(site=site, role=role)
 
 
+def _site_groups(site: Site) -> list[Group]:
+    return list(Group.objects.filter(name__in=[role_group_name(site=site, role=r) for r in Role]))
+
+
 @transaction.atomic
 def membership_grant(*, user: User, site: Site, role: str, by: User | None) -> Membership:
-    """Give ``user`` the ``role`` at ``site``, replacing any role they had there."""
+    """Give ``user`` the ``role`` at ``site``, replacing any role they had there.
+
+    Nobody grants themself a membership or a role (``by`` is None only for set-up code such as
+    the demo). A change that takes away case work also takes away the row grants it allowed
+    (``membership_changed``)."""
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}")
+    if by is not None and by.pk == user.pk:
+        raise PermissionDenied(_("Nobody can grant themself a membership or a role."))
     with scope(site=site):
-        membership = Membership.objects.filter(site=site, user=user).first()
+        membership = Membership.objects.select_for_update().filter(site=site, user=user).first()
+        previous = membership.role if membership is not None else None
         if membership is None:
             membership = Membership(site=site, user=user, role=role, created_by=by)
         membership.role = role
         membership._history_user = by
         membership.save()
-    for other in Role:
-        group = Group.objects.filter(name=role_group_name(site=site, role=other)).first()
-        if group is not None and other != role:
-            user.groups.remove(group)
+    user.groups.remove(
+        *[g for g in _site_groups(site) if g.name != role_group_name(site=site, role=role)]
+    )
     user.groups.add(role_group_sync(site=site, role=role))
+    if previous is not None and previous != role:
+        membership_changed.send(sender=Membership, membership=membership, by=by)
     return membership
 
 
 @transaction.atomic
 def membership_revoke(*, membership: Membership, by: User | None) -> None:
-    """End a membership: the user loses every capability at that site at once."""
+    """End a membership: the user loses every capability at that site at once, and every
+    row grant it allowed there (restricted records), so a later invitation brings none back."""
     site, user = membership.site, membership.user
-    user.groups.remove(
-        *Group.objects.filter(name__in=[role_group_name(site=site, role=r) for r in Role])
-    )
+    if by is not None and by.pk == user.pk:
+        raise PermissionDenied(_("You cannot end your own membership."))
+    user.groups.remove(*_site_groups(site))
     membership._history_user = by
     membership.delete()
-
-
-def memberships_of(*, user: User) -> list[Membership]:
-    """Every membership of one user, across sites (their own: for the site guard, the switcher
-    and home), each with ``unread``, the number of unread notifications there. One query."""
-    if not user.is_authenticated:
-        return []
-    with scopes_disabled():
-        unread = (
-            Notification.objects.filter(
-                site=OuterRef("site"), user=OuterRef("user"), read_at__isnull=True
-            )
-            .order_by()
-            .values("user")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
-        return list(
-            Membership.objects.filter(user=user, site__is_active=True)
-            .select_related("site")
-            .annotate(unread=Coalesce(Subquery(unread), 0))
-            .order_by("site__name")
-        )
+    membership_ended.send(sender=Membership, site=site, user=user, by=by)
 
 
 @transaction.atomic
@@ -103,9 +96,11 @@ def staff_invite(
     The account has no usable password until the invitation link is used.
     """
     email = email.strip().lower()
+    if email == by.email.lower():
+        raise ValidationError(_("You cannot invite yourself: ask someone else to grant access."))
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
-        first, _, last = full_name.strip().partition(" ")
+        first, _sep, last = full_name.strip().partition(" ")
         user = User.objects.create_user(email=email, first_name=first[:150], last_name=last[:150])
     membership = membership_grant(user=user, site=site, role=role, by=by)
     outbox_enqueue(

@@ -10,7 +10,6 @@ urlpatterns = [
     path("staff/invite/", views.staff_invite, name="staff_invite"),
     path("staff/<uuid:membership_uuid>/role/", views.membership_change, name="membership_change"),
     path("staff/<uuid:membership_uuid>/end/", views.membership_end, name="membership_end"),
-    path("access-log/", views.access_log, name="access_log"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -1,34 +1,34 @@
-"""Site pages: the role-aware home, staff and memberships, the access log; the state overview."""
+"""Site pages: each user's home, staff and memberships, the access log, notifications; the
+state overview."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
+from django.views.decorators.http import require_POST, require_safe
 
-from lead.models import AccessLogEntry
-from lead.permissions import site_permission_required
-from referrals.models import EligibilityItem
-from sites import services
+from sites import selectors, services
 from sites.forms import InviteForm, RoleForm
-from sites.models import Membership, Notification, Site
-from sites.roles import Role
-from sites.services import membership_grant, membership_revoke
+from sites.models import Membership, Notification
+from sites.permissions import (
+    has_site_capability,
+    request_memberships,
+    site_permission_required,
+    state_permission_required,
+)
+from sites.roles import Role, statewide_capabilities_of
 
-
-def state_admin_allowed(view: Callable) -> Callable:
-    """Let a state administrator through the site guard to this (non-identifying) page."""
-    view.state_admin_allowed = True  # type: ignore[attr-defined]
-    return view
+HOME_TEMPLATES = {
+    Role.OFFICER: "sites/home_officer.html",
+    Role.CASE_MANAGER: "sites/home_case_manager.html",
+    Role.PROGRAMME_MANAGER: "sites/home_programme_manager.html",
+    Role.EVALUATOR: "sites/home_evaluator.html",
+}
 
 
 def _get_membership(request: HttpRequest, membership_uuid) -> Membership:
@@ -37,76 +37,76 @@ def _get_membership(request: HttpRequest, membership_uuid) -> Membership:
     )
 
 
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the right home: their site's page, or the state overview."""
+    memberships = request_memberships(request)
+    # The site switcher submits ?site=<slug>; otherwise the site used last, else the first.
+    last_slug = request.GET.get("site") or request.session.get("lead_last_site")
+    for membership in memberships:
+        if membership.site.slug == last_slug:
+            return redirect("sites:home", site_slug=membership.site.slug)
+    if memberships:
+        return redirect("sites:home", site_slug=memberships[0].site.slug)
+    if "view_state_overview" in statewide_capabilities_of(request.user):
+        return redirect("state_home")
+    return render(request, "lead/no_site.html")
+
+
 @site_permission_required("sites.view_site_home")
+@require_safe
 def site_home(request: HttpRequest, site_slug: str) -> HttpResponse:
     request.session["lead_last_site"] = request.site.slug
-    role = request.membership.role
-    templates = {
-        Role.OFFICER: "sites/home_officer.html",
-        Role.CASE_MANAGER: "sites/home_case_manager.html",
-        Role.PROGRAMME_MANAGER: "sites/home_programme_manager.html",
-        Role.EVALUATOR: "sites/home_evaluator.html",
-    }
     context = {"site": request.site, "membership": request.membership}
-    if role == Role.CASE_MANAGER:
-        context["checklist"] = EligibilityItem.objects.filter(
-            site=request.site, retired_at__isnull=True
-        )
-    if role == Role.PROGRAMME_MANAGER:
-        counts = dict(
-            Membership.objects.filter(site=request.site)
-            .values_list("role")
-            .annotate(n=Count("id"))
-            .values_list("role", "n")
-        )
-        context["staff_counts"] = [(label, counts.get(value, 0)) for value, label in Role.choices]
-    return render(request, templates[role], context)
+    if has_site_capability(request, "sites.manage_staff"):
+        context["staff_counts"] = selectors.staff_counts(site=request.site)
+    return render(request, HOME_TEMPLATES[request.membership.role], context)
 
 
-@state_admin_allowed
 @site_permission_required("sites.manage_staff")
+@require_safe
 def staff_list(request: HttpRequest, site_slug: str) -> HttpResponse:
-    memberships = (
-        Membership.objects.filter(site=request.site).select_related("user").order_by("user__email")
-    )
     return render(
         request,
         "sites/staff.html",
         {
             "site": request.site,
-            "memberships": memberships,
+            "memberships": selectors.staff_of(site=request.site),
             "invite_form": InviteForm(),
             "roles": Role.choices,
         },
     )
 
 
-@state_admin_allowed
 @site_permission_required("sites.manage_staff")
 def staff_invite(request: HttpRequest, site_slug: str) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        membership = services.staff_invite(
-            email=form.cleaned_data["email"],
-            full_name=form.cleaned_data["full_name"],
-            site=request.site,
-            role=form.cleaned_data["role"],
-            by=request.user,
-            base_url=request.build_absolute_uri("/"),
-        )
-        messages.success(
-            request,
-            _("%(email)s is now a %(role)s here; an invitation has been sent.")
-            % {"email": membership.user.email, "role": membership.get_role_display()},
-        )
-        return redirect("sites:staff", site_slug=request.site.slug)
+        try:
+            membership = services.staff_invite(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                site=request.site,
+                role=form.cleaned_data["role"],
+                by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error("email", error.messages if hasattr(error, "messages") else str(error))
+        else:
+            messages.success(
+                request,
+                _("%(email)s is now a %(role)s here; an invitation has been sent.")
+                % {"email": membership.user.email, "role": membership.get_role_display()},
+            )
+            return redirect("sites:staff", site_slug=request.site.slug)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "sites/staff_invite.html", {"site": request.site, "form": form}, status=status
     )
 
 
-@state_admin_allowed
 @site_permission_required("sites.manage_staff")
 @require_POST
 def membership_change(request: HttpRequest, site_slug: str, membership_uuid) -> HttpResponse:
@@ -117,14 +117,13 @@ def membership_change(request: HttpRequest, site_slug: str, membership_uuid) -> 
         return redirect("sites:staff", site_slug=request.site.slug)
     if membership.user == request.user:
         raise PermissionDenied(_("You cannot change your own role."))
-    membership_grant(
+    services.membership_grant(
         user=membership.user, site=request.site, role=form.cleaned_data["role"], by=request.user
     )
     messages.success(request, _("Role changed for %(email)s.") % {"email": membership.user.email})
     return redirect("sites:staff", site_slug=request.site.slug)
 
 
-@state_admin_allowed
 @site_permission_required("sites.manage_staff")
 @require_POST
 def membership_end(request: HttpRequest, site_slug: str, membership_uuid) -> HttpResponse:
@@ -132,19 +131,13 @@ def membership_end(request: HttpRequest, site_slug: str, membership_uuid) -> Htt
     if membership.user == request.user:
         raise PermissionDenied(_("You cannot end your own membership."))
     email = membership.user.email
-    membership_revoke(membership=membership, by=request.user)
+    services.membership_revoke(membership=membership, by=request.user)
     messages.success(request, _("%(email)s no longer has access to this site.") % {"email": email})
     return redirect("sites:staff", site_slug=request.site.slug)
 
 
-@site_permission_required("sites.view_access_log")
-def access_log(request: HttpRequest, site_slug: str) -> HttpResponse:
-    entries = AccessLogEntry.objects.filter(site=request.site).order_by("-at", "-id")
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "sites/access_log.html", {"site": request.site, "page": page})
-
-
 @site_permission_required("sites.view_site_home")
+@require_safe
 def notifications(request: HttpRequest, site_slug: str) -> HttpResponse:
     items = Notification.objects.filter(site=request.site, user=request.user)
     page = Paginator(items, 30).get_page(request.GET.get("page"))
@@ -158,23 +151,12 @@ def notifications_read(request: HttpRequest, site_slug: str) -> HttpResponse:
     return redirect("sites:notifications", site_slug=request.site.slug)
 
 
-@login_required
+@state_permission_required("view_state_overview")
+@require_safe
 def state_home(request: HttpRequest) -> HttpResponse:
     """The state administrator's overview: every site and how many staff it has, by role."""
-    if not request.user.is_state_admin:
-        raise PermissionDenied
-    with scopes_disabled():  # statewide, counts only
-        sites = Site.objects.annotate(staff=Count("memberships")).order_by("name")
-        counts = {
-            (row["site_id"], row["role"]): row["n"]
-            for row in Membership.objects.values("site_id", "role").annotate(n=Count("id"))
-        }
-        rows = [
-            {
-                "site": site,
-                "staff": site.staff,
-                "by_role": [counts.get((site.pk, role), 0) for role in Role],
-            }
-            for site in sites
-        ]
-    return render(request, "sites/state_home.html", {"rows": rows, "roles": Role.choices})
+    return render(
+        request,
+        "sites/state_home.html",
+        {"rows": selectors.statewide_staff_overview(), "roles": Role.choices},
+    )

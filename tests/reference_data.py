@@ -16,6 +16,8 @@ DATA_MIGRATIONS = {
     ("sites", "0002_the_six_new_mexico_sites"),
     ("sites", "0003_referral_settings_and_notifications"),
     ("referrals", "0002_eligibility_items_from_site_settings"),
+    # Renames role groups; role_groups_sync_all() below recreates them under the new names.
+    ("sites", "0006_role_groups_keyed_by_site_id"),
 }
 
 

@@ -1,8 +1,14 @@
-"""Every URL pattern × every role × own site / other site against one expectations table.
+"""Every URL pattern × every role × own site / other site, for GET and for POST, against one
+expectations table; and every URL that names an object × own site's slug with another site's
+object UUID.
 
 A URL that is not in the table fails the test, so a new page cannot ship without a decision on
-who may open it. Requests are GETs: POST-only views answer 405 to those who pass the guard (the
-guard runs first), and their POST behaviour is tested next to the views.
+who may open it. The POST pass sends an empty form (CSRF is not enforced by the test client):
+roles without the capability must get exactly what they get for a GET (403/404/sign-in), and
+roles with it must never get a 403, 404 or 500 (a POST to a page that only shows something
+answers 405). The cross-site pass puts another site's object UUIDs under the user's own site's
+slug: everyone gets 404, on GET and POST alike. Every response that shows a person (a
+participant or a referred person) must have left an access-log entry naming them.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from casenotes.services import contact_record, task_add
+from lead.models import AccessLogEntry
 from participants.services import consent_record, goal_add, intake_complete
 from referrals.models import EligibilityItem
 from sites.models import Membership
-from sites.roles import Role
+from sites.roles import Role, role_grants
 from tests.factories import ReferralFactory, UserFactory, member
 
 ROLES = ["anonymous", "officer", "case_manager", "programme_manager", "evaluator", "state_admin"]
@@ -68,7 +75,7 @@ EXPECTED: dict[str, dict] = {
     "sites:staff_invite": site_page(*STAFF_MANAGERS, state_admin=True),
     "sites:membership_change": site_page(*STAFF_MANAGERS, allowed_status=405, state_admin=True),
     "sites:membership_end": site_page(*STAFF_MANAGERS, allowed_status=405, state_admin=True),
-    "sites:access_log": site_page("programme_manager"),
+    "participants:site_access_log": site_page("programme_manager"),
     "sites:notifications": site_page(*MEMBERS),
     "sites:notifications_read": site_page(*MEMBERS, allowed_status=405),
     # -- referrals -----------------------------------------------------------------------------
@@ -172,6 +179,53 @@ for names, expectation in [
     (ACCOUNT_NEEDS_AUTHENTICATOR, signed_in(404)),
 ]:
     EXPECTED.update(dict.fromkeys(names, expectation))
+
+
+# Site URLs whose view takes a POST (a form page, or a POST-only action). Every other site URL
+# shows something and must answer 405 to a POST from a role that may open it.
+POST_ACCEPTED = {
+    "sites:staff_invite",
+    "sites:membership_change",
+    "sites:membership_end",
+    "sites:notifications_read",
+    "referrals:create",
+    "referrals:settings",
+    "referrals:checklist_add",
+    "referrals:checklist_item",
+    *[
+        f"referrals:{name}"
+        for name in [
+            "screen",
+            "decide",
+            "assign",
+            "attempt",
+            "close",
+            "resume",
+            "prosecutor",
+            "duplicate",
+            "duplicate_participant",
+        ]
+    ],
+    "participants:edit",
+    "participants:intake_walk_in",
+    "participants:intake",
+    "participants:consent_new",
+    "participants:consent_revoke",
+    "participants:goal_new",
+    "participants:goal_update",
+    "participants:assign",
+    "participants:restrict",
+    "casenotes:new",
+    "casenotes:edit",
+    "casenotes:addendum",
+    "casenotes:task_new",
+    "casenotes:task_done",
+}
+# POSTs that take something away run last, so the routes after them still find their objects.
+POST_LAST = ["participants:consent_revoke", "casenotes:task_done", "sites:membership_end"]
+# What a POST may answer to a role allowed to make it: done (302), shown again with errors
+# (200/400), a conflict (409) or a refused resend (422).
+POST_ANSWERS = {200, 302, 400, 409, 422}
 
 
 def expected_for(name: str | None, route: str) -> dict:
@@ -308,13 +362,10 @@ def world(site_a, site_b, officer, case_manager, programme_manager, evaluator, s
     }
 
 
-@pytest.mark.parametrize("which", ["own", "other"])
-@pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(client, world, role, which):
-    if role != "anonymous":
-        client.force_login(world["users"][role])
-    values = {
-        "site_slug": world["site"][which].slug,
+def _values(world, which: str, slug_of: str | None = None) -> dict[str, str]:
+    """Sample path values: the objects of site ``which`` under the slug of ``slug_of``."""
+    return {
+        "site_slug": world["site"][slug_of or which].slug,
         "membership_uuid": str(world["membership"][which].uuid),
         "referral_uuid": str(world["referral"][which].uuid),
         "other_uuid": str(world["referral"][which].uuid),
@@ -328,15 +379,152 @@ def test_permission_matrix(client, world, role, which):
         "app_label": "lead",
         "url": "x",
     }
+
+
+def _people(world, which: str) -> tuple[set[str], list[str]]:
+    """The subjects' UUIDs of site ``which`` and strings that show one of them on a page."""
+    referral = world["referral"][which]
+    participant = world["case_records"][which]["participant_uuid"]
+    return {str(referral.uuid), str(participant.uuid)}, [referral.last_name, "Sample Person"]
+
+
+def _shown_people_were_logged(world, which: str, user, path: str, response, since: int) -> str:
+    """'' if the response shows nobody, or shows someone and the read is in the access log."""
+    if response.status_code not in {200, 400, 403, 409, 422}:
+        return ""
+    subjects, markers = _people(world, which)
+    body = response.content.decode(errors="replace")
+    if not any(marker in body for marker in markers):
+        return ""
+    with scopes_disabled():
+        logged = AccessLogEntry.objects.filter(
+            pk__gt=since,
+            user=user,
+            path=path,
+            outcome=AccessLogEntry.Outcome.ALLOWED,
+            subject_uuid__in=subjects,
+        ).exists()
+    return "" if logged else f"{path} showed a person without an access-log entry"
+
+
+def _last_log_id() -> int:
+    with scopes_disabled():
+        last = AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return last or 0
+
+
+def _site_routes() -> list[tuple[str, str]]:
+    return [(r, n) for r, n in all_routes() if r.startswith("s/<slug:site_slug>/")]
+
+
+@pytest.mark.parametrize("which", ["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, world, role, which):
+    user = world["users"].get(role)
+    if user is not None:
+        client.force_login(user)
+    values = _values(world, which)
     mismatches = []
     for route, name in all_routes():
         expected = expected_for(name, route)
         expected = expected[which] if "own" in expected else expected
-        response = client.get(_fill(route, values))
+        path = _fill(route, values)
+        since = _last_log_id()
+        response = client.get(path)
         if response.status_code != expected[role]:
             mismatches.append(
                 f"{name or route}: expected {expected[role]}, got {response.status_code}"
             )
+        elif user is not None and _names_an_object(route):
+            mismatches.append(_shown_people_were_logged(world, which, user, path, response, since))
+    assert [m for m in mismatches if m] == []
+
+
+def _post_order(routes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted(routes, key=lambda rn: POST_LAST.index(rn[1]) if rn[1] in POST_LAST else -1)
+
+
+@pytest.mark.parametrize("which", ["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix_for_posts(client, world, role, which):
+    """An empty POST to every site URL: refused exactly as the GET is for those without the
+    capability; for those with it, handled (never 403/404/500), or 405 where the URL only shows
+    something. Whatever it shows of a person is logged."""
+    user = world["users"].get(role)
+    if user is not None:
+        client.force_login(user)
+    values = _values(world, which)
+    mismatches = []
+    for route, name in _post_order(_site_routes()):
+        expected = EXPECTED[name][which][role]
+        path = _fill(route, values)
+        since = _last_log_id()
+        response = client.post(path, {})
+        status = response.status_code
+        if expected in {ANON_LOGIN, 403, 404}:
+            # Refused as the GET is; a 404 that the view itself gives at the own site (someone
+            # else's confirmation page) may be a 405 instead: the method is checked first.
+            refusals = {expected} if expected != 404 or which == "other" else {404, 405}
+            if status not in refusals:
+                mismatches.append(f"{name}: POST by {role} expected {expected}, got {status}")
+            continue
+        wanted = POST_ANSWERS if name in POST_ACCEPTED else {405}
+        if status not in wanted:
+            mismatches.append(f"{name}: POST by {role} expected one of {wanted}, got {status}")
+        if _names_an_object(route):
+            mismatches.append(_shown_people_were_logged(world, which, user, path, response, since))
+    assert [m for m in mismatches if m] == []
+
+
+def _names_an_object(route: str) -> bool:
+    """A record's page or action (lists show names too, but reading a list is not logged as a
+    read of each person on it)."""
+    return re.search(r"<uuid:\w+>", route) is not None
+
+
+def _object_routes() -> list[tuple[str, str]]:
+    """Site URLs that name an object of the site by UUID."""
+    return [(r, n) for r, n in _site_routes() if _names_an_object(r)]
+
+
+def _methods(name: str) -> tuple[str, ...]:
+    """The methods a URL serves: POST-only actions answer 405 to a GET (their GET expectation
+    for the roles allowed is 405), pages that only show something answer 405 to a POST."""
+    if name not in POST_ACCEPTED:
+        return ("get",)
+    if EXPECTED[name]["own"]["programme_manager"] == 405:
+        return ("post",)
+    return ("get", "post")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_another_sites_uuid_under_your_own_slug_is_404(client, world, role):
+    """Own site's slug, another site's object UUIDs: the guard lets the member in, and the
+    view must still find nothing (404), for a GET and for a POST."""
+    user = world["users"].get(role)
+    if user is not None:
+        client.force_login(user)
+    values = _values(world, "other", slug_of="own")
+    routes = _object_routes()
+    assert len(routes) >= 25
+    capabilities = {
+        name: getattr(pattern.callback, "site_capability", "")
+        for _route, name, pattern in _walk(get_resolver().url_patterns)
+    }
+    mismatches = []
+    for route, name in _post_order(routes):
+        # Refused before any object is looked up (sign-in; the capability), or else: nothing.
+        if role == "anonymous":
+            wanted = ANON_LOGIN
+        elif role == "state_admin" or role_grants(role, capabilities[name]):
+            wanted = 404
+        else:
+            wanted = 403
+        path = _fill(route, values)
+        for method in _methods(name):
+            status = getattr(client, method)(path, {}).status_code
+            if status != wanted:
+                mismatches.append(f"{name} {method.upper()}: expected {wanted}, got {status}")
     assert mismatches == []
 
 

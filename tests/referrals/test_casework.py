@@ -356,7 +356,9 @@ def test_open_referrals_with_a_similar_name_and_close_age_are_suggested(
     assert "Possible duplicates" in worker_client.get(_url(jonathan)).content.decode()
 
 
-def test_a_similar_name_at_another_site_is_never_suggested(jonathan, make_referral, site_b):
+def test_a_similar_name_at_another_site_is_never_suggested(
+    jonathan, make_referral, site_b, case_manager, case_manager_b
+):
     at_lea = make_referral(
         site=site_b,
         number="LEA-2026-0001",
@@ -365,17 +367,17 @@ def test_a_similar_name_at_another_site_is_never_suggested(jonathan, make_referr
         date_of_birth=date(1985, 3, 4),
     )
     with scope(site=jonathan.site):
-        assert duplicate_candidates(referral=jonathan) == []
+        assert duplicate_candidates(referral=jonathan, user=case_manager) == []
     with scope(site=site_b):
-        assert duplicate_candidates(referral=at_lea) == []
+        assert duplicate_candidates(referral=at_lea, user=case_manager_b) == []
 
 
-def test_estimated_ages_within_five_years_count_as_close(make_referral, site_a):
+def test_estimated_ages_within_five_years_count_as_close(make_referral, site_a, case_manager):
     about_40 = make_referral(first_name="Jonathan", last_name="Martinez", estimated_age=40)
     about_44 = make_referral(first_name="Jonathan", last_name="Martinez", estimated_age=44)
     make_referral(first_name="Jonathan", last_name="Martinez", estimated_age=50)
     with scope(site=site_a):
-        assert duplicate_candidates(referral=about_40) == [about_44]
+        assert duplicate_candidates(referral=about_40, user=case_manager) == [about_44]
 
 
 @pytest.mark.parametrize("verdict", ["linked", "dismissed"])

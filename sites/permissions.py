@@ -1,7 +1,10 @@
 """The one place that checks capabilities: wrong site → 404, missing capability → 403.
 
-The site middleware has already answered 404 to non-members; here we check the named
-capability, a guardian object permission on the ``Site`` row held through the user's role group.
+Site views declare ``@site_permission_required("sites.<capability>")``; pages outside any
+site (``/state/``) declare ``@state_permission_required("<capability>")``. Both read the
+capability table in ``sites.roles``. The site guard (``sites.middleware``) has already answered
+404 to non-members; it lets a state administrator who is not a member through only to views
+whose declared capability the table gives the state administrator at every site.
 """
 
 from __future__ import annotations
@@ -9,21 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from guardian.core import ObjectPermissionChecker
 
 from lead.audit import access_log_record
 from lead.models import AccessLogEntry
-from sites.roles import STATE_ADMIN_CAPABILITIES
+from sites.roles import STATE_ADMIN_SITE_CAPABILITIES, statewide_capabilities_of
+from sites.selectors import memberships_of
 
 
 def request_memberships(request: HttpRequest) -> list:
     """The signed-in user's memberships (with unread counts), read once per request."""
     cached = getattr(request, "_memberships", None)
     if cached is None:
-        from sites.services import memberships_of
-
         cached = request._memberships = memberships_of(user=request.user)
     return cached
 
@@ -40,7 +43,7 @@ def site_capabilities(request: HttpRequest) -> frozenset[str]:
             # Group grants only: no superuser shortcut and no global permissions.
             capabilities |= set(ObjectPermissionChecker(user).get_group_perms(site))
         if user.is_state_admin:
-            capabilities |= STATE_ADMIN_CAPABILITIES
+            capabilities |= STATE_ADMIN_SITE_CAPABILITIES
     request._site_capabilities = frozenset(capabilities)
     return request._site_capabilities
 
@@ -49,16 +52,26 @@ def has_site_capability(request: HttpRequest, capability: str) -> bool:
     return capability.removeprefix("sites.") in site_capabilities(request)
 
 
+def state_admin_may_enter(view: Callable) -> bool:
+    """May a state administrator who is not a member pass the site guard to ``view``?"""
+    capability = getattr(view, "site_capability", "")
+    return capability.removeprefix("sites.") in STATE_ADMIN_SITE_CAPABILITIES
+
+
+def _refuse(request: HttpRequest, capability: str) -> None:
+    access_log_record(
+        request=request,
+        action=f"denied:{capability}",
+        outcome=AccessLogEntry.Outcome.FORBIDDEN,
+    )
+    raise PermissionDenied
+
+
 def check_site_capability(request: HttpRequest, capability: str) -> None:
     if getattr(request, "site", None) is None:
         raise Http404
     if not has_site_capability(request, capability):
-        access_log_record(
-            request=request,
-            action=f"denied:{capability}",
-            outcome=AccessLogEntry.Outcome.FORBIDDEN,
-        )
-        raise PermissionDenied
+        _refuse(request, capability)
 
 
 def site_permission_required(capability: str) -> Callable:
@@ -76,11 +89,21 @@ def site_permission_required(capability: str) -> Callable:
     return decorator
 
 
-class SitePermissionMixin:
-    """For class-based site views: set ``permission = "sites.<capability>"``."""
+def state_permission_required(capability: str) -> Callable:
+    """Decorate a statewide view (no site): ``@state_permission_required("view_state_overview")``.
 
-    permission: str = ""
+    Anonymous users are sent to sign in; signed-in users without the capability get 403."""
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        check_site_capability(request, self.permission)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if capability not in statewide_capabilities_of(request.user):
+                _refuse(request, capability)
+            return view(request, *args, **kwargs)
+
+        wrapped.state_capability = capability  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator

@@ -1,10 +1,12 @@
-"""What the base template's navigation needs: the user's sites, the current one, their role."""
+"""What the base template's navigation needs: the user's sites, the current one, and what the
+user may do there (and statewide)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
-from lead.permissions import request_memberships, site_capabilities
+from sites.permissions import request_memberships, site_capabilities
+from sites.roles import statewide_capabilities_of
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -19,4 +21,5 @@ def navigation(request: HttpRequest) -> dict:
         "nav_site": site,
         "nav_membership": membership,
         "nav_capabilities": site_capabilities(request) if site is not None else frozenset(),
+        "nav_statewide": statewide_capabilities_of(user),
     }
