@@ -1,10 +1,11 @@
-"""Template helpers for contact notes: who may edit, and readable service names."""
+"""Template helpers for contact notes: who may edit, readable service names, addendum forms."""
 
 from __future__ import annotations
 
 from django import template
 from django.utils import timezone
 
+from casenotes.forms import AddendumForm
 from casenotes.models import Contact, Service
 
 register = template.Library()
@@ -14,6 +15,15 @@ register = template.Library()
 def editable_by(contact: Contact, user) -> bool:
     """``{% if contact|editable_by:user %}``: the author, within 24 hours of writing."""
     return contact.editable_by(user)
+
+
+@register.simple_tag
+def addendum_form_for(contact: Contact, bound: AddendumForm | None = None) -> AddendumForm:
+    """``{% addendum_form_for contact addendum_form as form %}``: the form under one note of a
+    page of many, with ids of its own; the page's bound form when there is one."""
+    if isinstance(bound, AddendumForm):
+        return bound
+    return AddendumForm(contact=contact)
 
 
 @register.filter
