@@ -111,8 +111,8 @@ def _check_due(due) -> None:
 
 
 class AddendumForm(SafeTextMixin, forms.ModelForm):
-    """A correction or addition to a locked note. A page shows one per note: ``contact`` gives
-    each its own element ids."""
+    """A correction or addition to a locked note. A page shows one per note, each with its own
+    element ids (``{% addendum_field %}``)."""
 
     class Meta:
         model = Addendum
@@ -123,11 +123,6 @@ class AddendumForm(SafeTextMixin, forms.ModelForm):
                 "This note is locked. A correction or addition is kept beside it, with your name."
             )
         }
-
-    def __init__(self, *args, contact: Contact | None = None, **kwargs):
-        if contact is not None:
-            kwargs.setdefault("auto_id", f"addendum-{contact.uuid}-%s")
-        super().__init__(*args, **kwargs)
 
 
 class TaskForm(SafeTextMixin, forms.ModelForm):

@@ -25,7 +25,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.renderers import DjangoTemplates, TemplatesSetting
-from django.template import TemplateDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -43,20 +42,21 @@ EARLIEST = date(1900, 1, 1)
 
 
 class FormRenderer(TemplatesSetting):
-    """The project's templates (``templates/forms/``) first, then Django's own widget templates.
+    """Our form and field templates (``templates/forms/``) from the project's template engine,
+    with its tags (``form_kit``, i18n); Django's own widget templates from Django's renderer.
 
     ``TemplatesSetting`` alone would need ``django.forms`` among the installed apps to find the
-    widget templates; falling back to Django's built-in renderer keeps them without it.
+    widget templates. Widgets go straight to Django's engine: looking for them in the project
+    first would miss (and raise) once per control on every page.
     """
 
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
 
     def get_template(self, template_name: str):
-        try:
-            return super().get_template(template_name)
-        except TemplateDoesNotExist:
+        if template_name.startswith("django/forms/"):
             return _django_widget_templates().get_template(template_name)
+        return super().get_template(template_name)
 
 
 @functools.cache

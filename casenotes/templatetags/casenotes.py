@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from casenotes.forms import AddendumForm
 from casenotes.models import Contact, Service
@@ -18,12 +22,23 @@ def editable_by(contact: Contact, user) -> bool:
 
 
 @register.simple_tag
-def addendum_form_for(contact: Contact, bound: AddendumForm | None = None) -> AddendumForm:
-    """``{% addendum_form_for contact addendum_form as form %}``: the form under one note of a
-    page of many, with ids of its own; the page's bound form when there is one."""
+def addendum_field(contact: Contact, bound: AddendumForm | None = None) -> str:
+    """``{% addendum_field contact addendum_form %}``: the addendum box under one note, with ids
+    of its own; the page's bound form (with its errors) when there is one."""
     if isinstance(bound, AddendumForm):
-        return bound
-    return AddendumForm(contact=contact)
+        return bound["text"].as_field_group()
+    # A page shows up to 25 locked notes: the kit's field is rendered once per language and
+    # each note gets it with its own ids, instead of 25 renders of the same markup.
+    blank = _blank_addendum_field(get_language())
+    return mark_safe(blank.replace(ID_SLOT, str(contact.uuid)))  # noqa: S308 (safe markup, a UUID)
+
+
+ID_SLOT = "contact-uuid"
+
+
+@functools.lru_cache(maxsize=8)
+def _blank_addendum_field(language: str) -> str:
+    return AddendumForm(auto_id=f"addendum-{ID_SLOT}-%s")["text"].as_field_group()
 
 
 @register.filter

@@ -10,6 +10,7 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.template import Context, Template
+from django.utils import translation
 from django.utils.html import format_html
 
 from lead.forms import (
@@ -22,6 +23,13 @@ from lead.forms import (
 from participants.models import Participant, RaceEthnicity
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The messages below are checked in English, whatever an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 class PersonForm(SafeTextMixin, forms.Form):
