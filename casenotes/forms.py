@@ -10,19 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casenotes.models import Addendum, Contact, Service, Task
-from referrals.forms import DateInput, no_control_characters
+from lead.forms import DateInput, SafeTextMixin
 
 MAX_MINUTES = 24 * 60
 LATEST_DUE = timedelta(days=3 * 365)  # a due date further out is a typo, not a plan
 
 
-def _guard_text(form: forms.Form) -> None:
-    for field in form.fields.values():
-        if isinstance(field, forms.CharField):
-            field.validators.append(no_control_characters)
-
-
-class ContactForm(forms.ModelForm):
+class ContactForm(SafeTextMixin, forms.ModelForm):
     """A contact note, and on a new note an optional follow-up task for its author."""
 
     successful = forms.TypedChoiceField(
@@ -58,16 +52,7 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = [
-            "contacted_at",
-            "duration_minutes",
-            "contact_type",
-            "location",
-            "successful",
-            "services",
-            "referrals_made",
-            "narrative",
-        ]
+        fields = list(Contact.CONTACT_FIELDS)
         widgets = {
             "contacted_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -91,7 +76,6 @@ class ContactForm(forms.ModelForm):
         for name in ("contact_type", "location"):
             field = self.fields[name]
             field.choices = [("", "—"), *[(key, label) for key, label in field.choices if key]]
-        _guard_text(self)
 
     def clean_contacted_at(self):
         value = self.cleaned_data["contacted_at"]
@@ -126,17 +110,22 @@ def _check_due(due) -> None:
         raise ValidationError(_("Enter a due date within a year back and three years ahead."))
 
 
-class AddendumForm(forms.ModelForm):
+class AddendumForm(SafeTextMixin, forms.ModelForm):
+    """A correction or addition to a locked note. A page shows one per note, each with its own
+    element ids (``{% addendum_field %}``)."""
+
     class Meta:
         model = Addendum
         fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "text": _(
+                "This note is locked. A correction or addition is kept beside it, with your name."
+            )
+        }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _guard_text(self)
 
-
-class TaskForm(forms.ModelForm):
+class TaskForm(SafeTextMixin, forms.ModelForm):
     """A task: title, due date, assignee (a case worker of this site), optionally a participant.
 
     The participant arrives as a hidden UUID; the view resolves it within the site (or 404s).
@@ -156,7 +145,6 @@ class TaskForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = workers
         self.fields["assignee"].label_from_instance = lambda user: user.display_name
-        _guard_text(self)
 
     def clean_due_on(self):
         due = self.cleaned_data["due_on"]

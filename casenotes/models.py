@@ -57,6 +57,19 @@ class Contact(models.Model):
     """One encounter with (or about) a participant. Editable by its author for 24 hours;
     after that it is locked and corrections are addenda."""
 
+    # What a note records, in the form's order: the contact form and the edit service use this
+    # one list.
+    CONTACT_FIELDS = (
+        "contacted_at",
+        "duration_minutes",
+        "contact_type",
+        "location",
+        "successful",
+        "services",
+        "referrals_made",
+        "narrative",
+    )
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     participant = models.ForeignKey(

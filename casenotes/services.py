@@ -15,16 +15,7 @@ from lead.models import User
 from participants.models import Participant
 from sites.selectors import is_case_worker
 
-CONTACT_FIELDS = [
-    "contacted_at",
-    "duration_minutes",
-    "contact_type",
-    "location",
-    "successful",
-    "services",
-    "referrals_made",
-    "narrative",
-]
+CONTACT_FIELDS = Contact.CONTACT_FIELDS
 
 
 def _earliest_contact(participant: Participant) -> datetime:

@@ -145,6 +145,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "lead.forms.FormRenderer"  # one field template, one error summary (lead/forms.py)
 
 # --- Database: PostgreSQL, always ---------------------------------------------------------------
 _database_url = env_str("DATABASE_URL")

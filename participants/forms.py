@@ -14,60 +14,52 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lead.forms import (
+    AliasesField,
+    DateInput,
+    OwnIdsMixin,
+    RaceEthnicityField,
+    SafeTextMixin,
+    not_in_future,
+)
 from participants.models import Participant, RaceEthnicity
-from participants.services import CASELOAD_LIMIT, PROFILE_FIELDS
-from referrals.forms import DateInput, OwnIdsMixin, no_control_characters, not_in_future
+from participants.services import CASELOAD_LIMIT
 
 MAX_VERSION = 2**31 - 1  # the column's range: a bigger number is a tampered form, not a version
+# The two list-valued profile fields have form fields of their own (``aliases_field``,
+# ``race_ethnicity_field``); every other profile field is the model's.
+FORM_NAMES = {"aliases": "aliases_text", "race_ethnicity": "race_ethnicity"}
+MODEL_FIELDS = [name for name in Participant.PROFILE_FIELDS if name not in FORM_NAMES]
 
 
-class ParticipantSearchForm(forms.Form):
+def profile_form_fields() -> list[str]:
+    """The profile's fields as the forms name them, in the profile's order."""
+    return [FORM_NAMES.get(name, name) for name in Participant.PROFILE_FIELDS]
+
+
+def aliases_field() -> AliasesField:
+    return AliasesField.for_model_field(Participant._meta.get_field("aliases"))
+
+
+def race_ethnicity_field() -> RaceEthnicityField:
+    return RaceEthnicityField(categories=RaceEthnicity)
+
+
+class ParticipantSearchForm(SafeTextMixin, forms.Form):
     q = forms.CharField(
         label=_("Name, date of birth or case number"),
         required=False,
         max_length=100,
-        validators=[no_control_characters],
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
 
 
-MODEL_FIELDS = [name for name in PROFILE_FIELDS if name not in {"aliases", "race_ethnicity"}]
-FIELD_ORDER = [
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_name",
-    "aliases_text",
-    "date_of_birth",
-    "gender_identity",
-    "race_ethnicity",
-    "primary_language",
-    "phone",
-    "email",
-    "where_to_find",
-    "housing_status",
-    "veteran",
-    "health_coverage",
-    "version",
-]
-
-
-class ParticipantProfileForm(forms.Form):
+class ParticipantProfileForm(SafeTextMixin, forms.Form):
     """The profile. ``version`` is the record's version when the form was opened: the service
     refuses to overwrite changes saved since."""
 
-    aliases_text = forms.CharField(
-        label=_("Other names they go by"),
-        required=False,
-        max_length=1000,
-        help_text=_("Separate names with commas."),
-    )
-    race_ethnicity = forms.MultipleChoiceField(
-        label=_("Race and ethnicity"),
-        required=False,
-        choices=RaceEthnicity.choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Choose all that apply, as the participant describes themself."),
-    )
+    aliases_text = aliases_field()
+    race_ethnicity = race_ethnicity_field()
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
 
     def __init__(self, *args, participant: Participant | None = None, **kwargs):
@@ -76,7 +68,7 @@ class ParticipantProfileForm(forms.Form):
                 "initial",
                 {
                     **model_to_dict(participant, fields=MODEL_FIELDS),
-                    "aliases_text": ", ".join(participant.aliases),
+                    "aliases_text": participant.aliases,
                     "race_ethnicity": participant.race_ethnicity,
                     "version": participant.version,
                 },
@@ -91,21 +83,12 @@ class ParticipantProfileForm(forms.Form):
             },
         )
         declared = self.fields
-        self.fields = {name: model_fields.get(name) or declared[name] for name in FIELD_ORDER}
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField):
-                field.validators.append(no_control_characters)
+        self.fields = {
+            name: model_fields.get(name) or declared[name]
+            for name in [*profile_form_fields(), "version"]
+        }
         self.fields["date_of_birth"].validators.append(not_in_future)
         self.fields["phone"].widget.input_type = "tel"
-
-    def clean_aliases_text(self) -> list[str]:
-        text = self.cleaned_data.get("aliases_text", "")
-        names = [name.strip() for name in text.split(",") if name.strip()]
-        if any(len(name) > 100 for name in names):
-            raise ValidationError(_("Each name can have at most 100 characters."))
-        if len(names) > 20:
-            raise ValidationError(_("Give at most 20 other names."))
-        return names
 
     def clean(self):
         cleaned = super().clean()
@@ -179,7 +162,7 @@ def _put(data: QueryDict, name: str, value: Any) -> None:
         data[name] = "" if value is None else str(value)
 
 
-class ParticipantAssignForm(OwnIdsMixin, forms.Form):
+class ParticipantAssignForm(OwnIdsMixin, SafeTextMixin, forms.Form):
     """Assign or transfer; a case manager at the limit needs the manager's recorded reason."""
 
     id_prefix = "assign"
@@ -195,7 +178,6 @@ class ParticipantAssignForm(OwnIdsMixin, forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[no_control_characters],
     )
 
     def __init__(self, *args, workers: QuerySet | None = None, **kwargs):
@@ -219,6 +201,11 @@ class ParticipantAssignForm(OwnIdsMixin, forms.Form):
                 for worker in self.workers
             ),
         ]
+
+        self.fields["override_reason"].help_text = _(
+            "Needed only for a case manager who already has %(limit)s participants. "
+            "It is recorded with your name."
+        ) % {"limit": CASELOAD_LIMIT}
 
     def someone_at_limit(self) -> bool:
         return any(worker.load >= CASELOAD_LIMIT for worker in self.workers)

@@ -11,39 +11,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import (
-    Consent,
-    Domain,
-    NeedAssessment,
-    Participant,
-    PlanGoal,
-    RaceEthnicity,
+from lead.forms import EARLIEST, DateInput, SafeTextMixin, not_in_future
+from participants.forms import (
+    MODEL_FIELDS,
+    aliases_field,
+    profile_form_fields,
+    race_ethnicity_field,
 )
-from referrals.forms import EARLIEST, DateInput, no_control_characters, not_in_future
+from participants.models import Consent, Domain, NeedAssessment, Participant, PlanGoal
 
 PLAN_HORIZON_YEARS = 10
-PAGE_ORDER = [
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_name",
-    "aliases_text",
-    "date_of_birth",
-    "gender_identity",
-    "race_ethnicity",
-    "primary_language",
-    "phone",
-    "email",
-    "where_to_find",
-    "housing_status",
-    "veteran",
-    "health_coverage",
-]
-
-
-def _guard_text_fields(form: forms.BaseForm) -> None:
-    for field in form.fields.values():
-        if isinstance(field, forms.CharField):
-            field.validators.append(no_control_characters)
 
 
 def not_too_far(value: date) -> None:
@@ -53,43 +30,19 @@ def not_too_far(value: date) -> None:
         raise ValidationError(_("Choose a date within the next ten years."))
 
 
-class IntakeForm(forms.ModelForm):
+class IntakeForm(SafeTextMixin, forms.ModelForm):
     """Who the person is, how to reach them, their circumstances, the needs assessment by
     domain, and their case manager."""
 
-    aliases_text = forms.CharField(
-        label=_("Other names they go by"),
-        required=False,
-        max_length=300,
-        help_text=_("Separate names with commas."),
-    )
-    race_ethnicity = forms.MultipleChoiceField(
-        label=_("Race and ethnicity"),
-        choices=RaceEthnicity.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text=_("Choose all that apply, as the person describes themself."),
-    )
+    aliases_text = aliases_field()
+    race_ethnicity = race_ethnicity_field()
     case_manager = forms.ModelChoiceField(
         label=_("Case manager"), queryset=None, to_field_name="uuid"
     )
 
     class Meta:
         model = Participant
-        fields = [
-            "legal_first_name",
-            "legal_last_name",
-            "preferred_name",
-            "date_of_birth",
-            "gender_identity",
-            "primary_language",
-            "phone",
-            "email",
-            "where_to_find",
-            "housing_status",
-            "veteran",
-            "health_coverage",
-        ]
+        fields = MODEL_FIELDS
         widgets = {
             "date_of_birth": DateInput(),
             "where_to_find": forms.Textarea(attrs={"rows": 2}),
@@ -124,23 +77,9 @@ class IntakeForm(forms.ModelForm):
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        _guard_text_fields(self)
         # The page's order, so the error summary reads top to bottom.
         needs = [name for name in self.fields if name.startswith("need_")]
-        self.order_fields([*PAGE_ORDER, *needs, "case_manager", "override_reason"])
-
-    def clean_aliases_text(self) -> list[str]:
-        text = self.cleaned_data.get("aliases_text", "")
-        names = [name.strip() for name in text.split(",") if name.strip()]
-        if any(len(name) > 100 for name in names):
-            raise ValidationError(_("Each name can be up to 100 characters."))
-        return names[:20]
-
-    def clean_race_ethnicity(self) -> list[str]:
-        chosen = self.cleaned_data.get("race_ethnicity", [])
-        if RaceEthnicity.DECLINED in chosen and len(chosen) > 1:
-            raise ValidationError(_("Choose categories or “Prefers not to say”, not both."))
-        return chosen
+        self.order_fields([*profile_form_fields(), *needs, "case_manager", "override_reason"])
 
     def need_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
         """(domain label, level field, notes field) for each domain, for the template."""
@@ -165,7 +104,7 @@ class IntakeForm(forms.ModelForm):
         }
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(SafeTextMixin, forms.ModelForm):
     """A release of information to one recipient: every element of 42 CFR Part 2 §2.31."""
 
     class Meta:
@@ -207,7 +146,6 @@ class ConsentForm(forms.ModelForm):
         )
         self.fields["signed_on"].validators.append(not_in_future)
         self.fields["expires_on"].validators.append(not_too_far)
-        _guard_text_fields(self)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -219,17 +157,16 @@ class ConsentForm(forms.ModelForm):
         return cleaned
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(SafeTextMixin, forms.Form):
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[no_control_characters],
     )
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(SafeTextMixin, forms.ModelForm):
     class Meta:
         model = PlanGoal
         fields = ["domain", "goal", "status", "target_date"]
@@ -240,10 +177,9 @@ class GoalForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["domain"].choices = [("", "—"), *Domain.choices]
         self.fields["target_date"].validators.append(not_too_far)
-        _guard_text_fields(self)
 
 
-class GoalUpdateForm(forms.Form):
+class GoalUpdateForm(SafeTextMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=PlanGoal.Status.choices)
     target_date = forms.DateField(
         label=_("Target date"),
@@ -256,6 +192,5 @@ class GoalUpdateForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        validators=[no_control_characters],
         help_text=_("What happened, in a sentence or two. Kept with the goal's history."),
     )

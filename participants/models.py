@@ -154,6 +154,25 @@ class ParticipantQuerySet(TrackedQuerySet):
 class Participant(models.Model):
     """Someone enrolled in LEAD at one site. Never "fails out": active or inactive only."""
 
+    # The profile, in the order people read and enter it: the intake and profile forms, the
+    # profile edit service and its conflict check all use this one list.
+    PROFILE_FIELDS = (
+        "legal_first_name",
+        "legal_last_name",
+        "preferred_name",
+        "aliases",
+        "date_of_birth",
+        "gender_identity",
+        "race_ethnicity",
+        "primary_language",
+        "phone",
+        "email",
+        "where_to_find",
+        "housing_status",
+        "veteran",
+        "health_coverage",
+    )
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="participants")
     case_number = models.CharField(_("case number"), max_length=30)

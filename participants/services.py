@@ -30,22 +30,7 @@ from sites.selectors import holds_capability, is_case_worker, users_with_capabil
 
 CASELOAD_WARN_AT = 20  # the 21st participant warns
 CASELOAD_LIMIT = 25  # the 26th needs a programme manager's recorded override
-PROFILE_FIELDS = [
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_name",
-    "aliases",
-    "date_of_birth",
-    "gender_identity",
-    "race_ethnicity",
-    "primary_language",
-    "phone",
-    "email",
-    "where_to_find",
-    "housing_status",
-    "veteran",
-    "health_coverage",
-]
+PROFILE_FIELDS = Participant.PROFILE_FIELDS
 
 
 CONSENT_FIELDS = frozenset(

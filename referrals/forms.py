@@ -2,50 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lead.forms import AliasesField, DateInput, OwnIdsMixin, SafeTextMixin, not_in_future
 from referrals.models import Decision, LocateAttempt, OffenceCategory, ProsecutorOutcome, Referral
 from referrals.models import Status as ReferralStatus
 from sites.roles import Pathway
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-EARLIEST = date(1900, 1, 1)
 
-
-def no_control_characters(value: str) -> None:
-    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-        raise ValidationError(_("Remove the invisible control characters from this text."))
-
-
-def not_in_future(value: date) -> None:
-    if value > timezone.localdate():
-        raise ValidationError(_("This date is in the future."))
-    if value < EARLIEST:
-        raise ValidationError(_("Enter a date after 1900."))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class ReferralForm(forms.ModelForm):
+class ReferralForm(SafeTextMixin, forms.ModelForm):
     """The person and what is going on; the pathway's own fields are added by subclasses."""
 
-    aliases_text = forms.CharField(
-        label=_("Other names they go by"),
-        required=False,
-        max_length=300,
-        help_text=_("Separate names with commas."),
-    )
+    aliases_text = AliasesField.for_model_field(Referral._meta.get_field("aliases"))
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     person_fields = [
@@ -80,9 +53,6 @@ class ReferralForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in self.required_fields:
             self.fields[name].required = True
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField):
-                field.validators.append(no_control_characters)
         if "estimated_age" in self.fields:
             self.fields["estimated_age"].widget.attrs.update(min=0, max=120)
         if "date_of_birth" in self.fields:
@@ -95,10 +65,6 @@ class ReferralForm(forms.ModelForm):
         if age is not None and not 0 <= age <= 120:
             raise ValidationError(_("Enter an age between 0 and 120."))
         return age
-
-    def clean_aliases_text(self):
-        text = self.cleaned_data.get("aliases_text", "")
-        return [name.strip()[:100] for name in text.split(",") if name.strip()][:20]
 
     def clean(self):
         cleaned = super().clean()
@@ -188,16 +154,6 @@ PATHWAY_FORMS: dict[str, type[ReferralForm]] = {
 }
 
 
-class OwnIdsMixin:
-    """Several forms share the referral page: give each its own element ids (labels work)."""
-
-    id_prefix = ""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
-        super().__init__(*args, **kwargs)
-
-
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
@@ -219,7 +175,7 @@ class QueueFilterForm(forms.Form):
     )
 
 
-class DecisionForm(OwnIdsMixin, forms.Form):
+class DecisionForm(OwnIdsMixin, SafeTextMixin, forms.Form):
     id_prefix = "decision"
     decision = forms.ChoiceField(label=_("Decision"), choices=[("", "—"), *Decision.choices])
     reason = forms.CharField(
@@ -227,7 +183,6 @@ class DecisionForm(OwnIdsMixin, forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[no_control_characters],
     )
 
 
@@ -242,7 +197,7 @@ class AssignForm(OwnIdsMixin, forms.Form):
         self.fields["assignee"].queryset = workers
 
 
-class AttemptForm(OwnIdsMixin, forms.ModelForm):
+class AttemptForm(OwnIdsMixin, SafeTextMixin, forms.ModelForm):
     id_prefix = "attempt"
 
     class Meta:
@@ -258,9 +213,6 @@ class AttemptForm(OwnIdsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attempted_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField):
-                field.validators.append(no_control_characters)
 
     def clean_attempted_at(self):
         value = self.cleaned_data["attempted_at"]
@@ -269,7 +221,7 @@ class AttemptForm(OwnIdsMixin, forms.ModelForm):
         return value
 
 
-class CloseForm(OwnIdsMixin, forms.Form):
+class CloseForm(OwnIdsMixin, SafeTextMixin, forms.Form):
     id_prefix = "close"
     outcome = forms.ChoiceField(
         label=_("Outcome"),
@@ -286,7 +238,6 @@ class CloseForm(OwnIdsMixin, forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[no_control_characters],
     )
 
 
@@ -322,5 +273,5 @@ class SiteReferralSettingsForm(forms.Form):
         self.fields["recipients"].queryset = workers
 
 
-class ChecklistItemForm(forms.Form):
-    text = forms.CharField(label=_("Question"), max_length=300, validators=[no_control_characters])
+class ChecklistItemForm(SafeTextMixin, forms.Form):
+    text = forms.CharField(label=_("Question"), max_length=300)

@@ -371,13 +371,21 @@ def referral_prosecutor(request: HttpRequest, site_slug: str, referral_uuid) -> 
 
 
 def _review_suggestion(request: HttpRequest, referral: Referral, **suggestion) -> HttpResponse:
+    """Link or dismiss a suggestion. From htmx, the answer is the new list of suggestions (the
+    page's ``suggestions`` partial); otherwise the referral page again."""
     verdict = request.POST.get("verdict", "")
     if verdict not in DuplicateReview.Verdict.values:
         messages.error(request, _("Choose link or dismiss."))
-        return _back_to(referral)
+        response = _back_to(referral)
+        if request.htmx:  # the whole page, where the message shows: a swap would hide it
+            response = HttpResponse(status=400, headers={"HX-Redirect": response.url})
+        return response
     services.duplicate_review_record(
         referral=referral, verdict=verdict, by=request.user, **suggestion
     )
+    if request.htmx:
+        context = {**_detail_context(request, referral), "reviewed": _("Suggestion reviewed.")}
+        return render(request, "referrals/detail.html#suggestions", context)
     messages.success(request, _("Suggestion reviewed."))
     return _back_to(referral)
 
