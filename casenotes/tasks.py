@@ -11,10 +11,10 @@ from django.utils.translation import ngettext
 from django_scopes import scope, scopes_disabled
 
 from casenotes.models import Task
+from casenotes.selectors import open_tasks_for
 from lead.celery import app
 from lead.models import User
 from lead.outbox import outbox_enqueue, outbox_task
-from participants.selectors import open_tasks_for
 from sites.models import Site
 from sites.selectors import is_case_worker
 from sites.services import notify

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST, require_safe
 from casenotes import services
 from casenotes.forms import AddendumForm, ContactForm, TaskDoneForm, TaskForm
 from casenotes.models import Contact, Task
+from casenotes.selectors import open_tasks_for
 from lead.audit import access_log_record
 from lead.models import AccessLogEntry
 from participants.access import participant_read, read_action
 from participants.models import Participant
-from participants.selectors import open_tasks_for
 from sites.permissions import site_permission_required
 from sites.selectors import case_workers
 

@@ -24,6 +24,7 @@ from participants.models import Consent, Participant, PlanGoal
 from participants.selectors import visible_participants
 from referrals.access import referral_read
 from referrals.models import Referral, Status
+from referrals.views import review_suggestion
 from sites.permissions import has_site_capability, site_permission_required
 from sites.selectors import case_workers
 
@@ -96,6 +97,18 @@ def _intake(request: HttpRequest, *, referral: Referral | None) -> HttpResponse:
             % {"name": case_manager.display_name, "size": size},
         )
     return _to_participant(participant)
+
+
+@site_permission_required("sites.work_cases")
+@require_POST
+def referral_match_review(
+    request: HttpRequest, site_slug: str, referral_uuid, participant_uuid
+) -> HttpResponse:
+    """Link or dismiss an existing participant suggested as the referred person (the referral
+    page's suggestions; answered like the referral-to-referral verdicts)."""
+    referral = referral_read(request, referral_uuid)
+    participant = participant_read(request, participant_uuid)
+    return review_suggestion(request, referral, participant=participant)
 
 
 def _intake_initial(request: HttpRequest, referral: Referral | None, workers) -> dict:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import (
@@ -15,18 +16,19 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Concat, Greatest
 from django.http import Http404
+from django.utils import timezone
 
-from casenotes.models import Addendum, Task
 from lead.models import AccessLogEntry, User
 from participants.models import Participant, ParticipantUserObjectPermission, PlanGoal
+from referrals.models import DuplicateReview, Referral
+from referrals.selectors import DUPLICATE_SIMILARITY
 from sites.models import Site
 from sites.selectors import case_workers
 
@@ -62,6 +64,16 @@ def site_access_log_for(*, site: Site, user: User) -> QuerySet[AccessLogEntry]:
     )
 
 
+def participant_open_tasks(*, participant: Participant) -> QuerySet:
+    """The participant's open tasks, soonest first, with their assignees (the participant page
+    and the printout)."""
+    return (
+        participant.tasks.filter(site=participant.site, done_at__isnull=True)
+        .select_related("assignee")
+        .order_by("due_on", "id")
+    )
+
+
 def participant_for(*, site: Site, user: User, participant_uuid) -> Participant:
     """One participant, or 404 (another site, unknown, or restricted to other people)."""
     participant = (
@@ -75,9 +87,12 @@ def participant_for(*, site: Site, user: User, participant_uuid) -> Participant:
     return participant
 
 
-def _next_task_due():
+def _next_task_due() -> Subquery:
+    # The tasks model through the reverse relation ``tasks``: case notes build on participants,
+    # so they are not imported here. The outer query carries the site scope.
+    tasks = Participant._meta.get_field("tasks").related_model._base_manager
     return Subquery(
-        Task.objects.filter(participant=OuterRef("pk"), done_at__isnull=True)
+        tasks.filter(participant=OuterRef("pk"), done_at__isnull=True)
         .order_by("due_on")
         .values("due_on")[:1]
     )
@@ -189,7 +204,7 @@ def participant_timeline(
     contacts = (
         participant.contacts.filter(site=participant.site)
         .select_related("author")
-        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .prefetch_related("addenda__author")
         .order_by("-contacted_at", "-id")[:window]
     )
     entries += [
@@ -235,12 +250,59 @@ def _status_change(before, record) -> str:
     return ""
 
 
-def open_tasks_for(*, site: Site, user: User) -> QuerySet[Task]:
-    """My tasks: open, soonest first, for participants I may see (or none)."""
-    visible = visible_participants(site=site, user=user).values("pk")
+# -- Is a referred person already a participant? ------------------------------------------
+
+
+def participant_duplicate_candidates(
+    *, referral: Referral, user: User, limit: int = 10
+) -> list[Participant]:
+    """Participants of the same site (that ``user`` may see) whose name or alias looks like the
+    referred person's and whose age is close: perhaps someone already enrolled."""
+    if referral.name_unknown or not (referral.first_name or referral.last_name):
+        return []
+    names = [f"{referral.first_name} {referral.last_name}".strip(), *referral.aliases[:5]]
+    full_name = Concat("legal_first_name", Value(" "), "legal_last_name")
+    preferred = Concat("preferred_name", Value(" "), "legal_last_name")
+    aliases = Func(F("aliases"), Value(" "), function="array_to_string")
+    reviewed = DuplicateReview.objects.filter(
+        site=referral.site, referral=referral, participant__isnull=False
+    ).values("participant_id")
+    candidates = (
+        visible_participants(site=referral.site, user=user)
+        .exclude(pk__in=reviewed)
+        .annotate(
+            similarity=Greatest(
+                *[TrigramSimilarity(full_name, name) for name in names],
+                *[TrigramSimilarity(preferred, name) for name in names],
+                TrigramSimilarity(aliases, names[0]),
+                Value(0.0),
+            )
+        )
+        .filter(similarity__gte=DUPLICATE_SIMILARITY)
+    )
+    age_close = Q()
+    if referral.date_of_birth:
+        dob = referral.date_of_birth
+        age_close = Q(date_of_birth__isnull=True) | Q(
+            date_of_birth__range=(dob - timedelta(days=366), dob + timedelta(days=366))
+        )
+    elif referral.estimated_age:
+        # relativedelta, not date.replace(year=...): that raises on 29 February.
+        today = timezone.localdate()
+        youngest = today - relativedelta(years=max(referral.estimated_age - 5, 0))
+        oldest = today - relativedelta(years=referral.estimated_age + 6)
+        age_close = Q(date_of_birth__isnull=True) | Q(date_of_birth__range=(oldest, youngest))
+    return list(candidates.filter(age_close).order_by("-similarity")[:limit])
+
+
+def participant_match_reviews(*, referral: Referral, user: User) -> QuerySet[DuplicateReview]:
+    """The verdicts given on this referral's suggested participants (restricted records left
+    out for those they are not restricted to)."""
+    visible = visible_participants(site=referral.site, user=user).values("pk")
     return (
-        Task.objects.filter(site=site, assignee=user, done_at__isnull=True)
-        .filter(Q(participant__isnull=True) | Q(participant__in=visible))
-        .select_related("participant")
-        .order_by("due_on", "id")
+        DuplicateReview.objects.filter(
+            site=referral.site, referral=referral, participant__in=visible
+        )
+        .select_related("participant", "reviewed_by")
+        .order_by("reviewed_at")
     )

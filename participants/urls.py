@@ -11,6 +11,11 @@ urlpatterns = [
     path("access-log/", views.site_access_log, name="site_access_log"),
     path("intake/", intake_views.intake_walk_in, name="intake_walk_in"),
     path("intake/<uuid:referral_uuid>/", intake_views.intake_from_referral, name="intake"),
+    path(
+        "matches/<uuid:referral_uuid>/<uuid:participant_uuid>/",
+        intake_views.referral_match_review,
+        name="referral_match",
+    ),
     path("<uuid:participant_uuid>/", views.participant_detail, name="detail"),
     path("<uuid:participant_uuid>/edit/", views.participant_edit, name="edit"),
     path("<uuid:participant_uuid>/print/", views.participant_print, name="print"),

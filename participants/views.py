@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from guardian.shortcuts import get_users_with_perms
 
-from casenotes.models import Task
 from lead.models import AccessLogEntry
 from participants import selectors, services
 from participants.access import participant_read
@@ -203,9 +202,7 @@ def _record_context(participant: Participant) -> dict:
         "needs": NeedAssessment.objects.filter(site=site, participant=participant)
         .order_by("domain", "-assessed_at")
         .distinct("domain"),
-        "open_tasks": Task.objects.filter(site=site, participant=participant, done_at__isnull=True)
-        .select_related("assignee")
-        .order_by("due_on", "id"),
+        "open_tasks": selectors.participant_open_tasks(participant=participant),
     }
 
 

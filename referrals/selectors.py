@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Greatest
@@ -147,58 +146,14 @@ def duplicate_candidates(*, referral: Referral, user: User, limit: int = 10) -> 
     return list(candidates.filter(age_close).order_by("-similarity")[:limit])
 
 
-def participant_duplicate_candidates(*, referral: Referral, user: User, limit: int = 10) -> list:
-    """Participants of the same site (that ``user`` may see) whose name or alias looks like the
-    referred person's and whose age is close: perhaps someone already enrolled."""
-    from participants.selectors import visible_participants  # participants builds on referrals
-
-    if referral.name_unknown or not (referral.first_name or referral.last_name):
-        return []
-    names = [f"{referral.first_name} {referral.last_name}".strip(), *referral.aliases[:5]]
-    full_name = Concat("legal_first_name", Value(" "), "legal_last_name")
-    preferred = Concat("preferred_name", Value(" "), "legal_last_name")
-    aliases = Func(F("aliases"), Value(" "), function="array_to_string")
-    reviewed = DuplicateReview.objects.filter(
-        site=referral.site, referral=referral, participant__isnull=False
-    ).values("participant_id")
-    candidates = (
-        visible_participants(site=referral.site, user=user)
-        .exclude(pk__in=reviewed)
-        .annotate(
-            similarity=Greatest(
-                *[TrigramSimilarity(full_name, name) for name in names],
-                *[TrigramSimilarity(preferred, name) for name in names],
-                TrigramSimilarity(aliases, names[0]),
-                Value(0.0),
-            )
-        )
-        .filter(similarity__gte=DUPLICATE_SIMILARITY)
-    )
-    age_close = Q()
-    if referral.date_of_birth:
-        dob = referral.date_of_birth
-        age_close = Q(date_of_birth__isnull=True) | Q(
-            date_of_birth__range=(dob - timedelta(days=366), dob + timedelta(days=366))
-        )
-    elif referral.estimated_age:
-        # relativedelta, not date.replace(year=...): that raises on 29 February.
-        today = timezone.localdate()
-        youngest = today - relativedelta(years=max(referral.estimated_age - 5, 0))
-        oldest = today - relativedelta(years=referral.estimated_age + 6)
-        age_close = Q(date_of_birth__isnull=True) | Q(date_of_birth__range=(oldest, youngest))
-    return list(candidates.filter(age_close).order_by("-similarity")[:limit])
-
-
 def duplicate_reviews(*, referral: Referral, user: User) -> QuerySet[DuplicateReview]:
-    """The verdicts given on this referral's suggestions (restricted participants left out for
-    those they are not restricted to)."""
-    from participants.selectors import visible_participants
-
-    visible = visible_participants(site=referral.site, user=user).values("pk")
+    """The verdicts given on this referral's suggested look-alike referrals (those ``user`` may
+    see). Verdicts on existing participants are read by ``participants.selectors``."""
     referrals = visible_referrals(site=referral.site, user=user).values("pk")
     return (
-        DuplicateReview.objects.filter(site=referral.site, referral=referral)
-        .filter(Q(participant__isnull=True) | Q(participant__in=visible))
-        .filter(Q(other_referral__isnull=True) | Q(other_referral__in=referrals))
-        .select_related("other_referral", "participant", "reviewed_by")
+        DuplicateReview.objects.filter(
+            site=referral.site, referral=referral, other_referral__in=referrals
+        )
+        .select_related("other_referral", "reviewed_by")
+        .order_by("reviewed_at")
     )

@@ -26,9 +26,4 @@ urlpatterns = [
         views.referral_duplicate,
         name="duplicate",
     ),
-    path(
-        "<uuid:referral_uuid>/duplicates/participants/<uuid:participant_uuid>/",
-        views.referral_duplicate_participant,
-        name="duplicate_participant",
-    ),
 ]

@@ -193,10 +193,12 @@ def referral_queue(request: HttpRequest, site_slug: str) -> HttpResponse:
 @require_safe
 def referral_detail(request: HttpRequest, site_slug: str, referral_uuid) -> HttpResponse:
     referral = _get_referral(request, referral_uuid)
-    return render(request, "referrals/detail.html", _detail_context(request, referral))
+    return render(request, "referrals/detail.html", referral_page_context(request, referral))
 
 
-def _detail_context(request: HttpRequest, referral: Referral, **forms) -> dict:
+def referral_page_context(request: HttpRequest, referral: Referral, **forms) -> dict:
+    """What the referral page shows (also its suggestions partial, which participants' match
+    review answers with)."""
     workers = case_workers(site=request.site)
     items = EligibilityItem.objects.filter(site=request.site, retired_at__isnull=True)
     answers = referral.screening_answers
@@ -208,9 +210,6 @@ def _detail_context(request: HttpRequest, referral: Referral, **forms) -> dict:
         "old_answers": [a for key, a in answers.items() if key not in {str(i.uuid) for i in items}],
         "attempts": referral.attempts.select_related("recorded_by"),
         "duplicates": selectors.duplicate_candidates(referral=referral, user=request.user),
-        "participant_duplicates": selectors.participant_duplicate_candidates(
-            referral=referral, user=request.user
-        ),
         "reviews": selectors.duplicate_reviews(referral=referral, user=request.user),
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "assign_form": forms.get("assign_form")
@@ -228,7 +227,10 @@ def _detail_context(request: HttpRequest, referral: Referral, **forms) -> dict:
 
 def _rerender(request: HttpRequest, referral: Referral, **forms) -> HttpResponse:
     return render(
-        request, "referrals/detail.html", _detail_context(request, referral, **forms), status=400
+        request,
+        "referrals/detail.html",
+        referral_page_context(request, referral, **forms),
+        status=400,
     )
 
 
@@ -370,7 +372,7 @@ def referral_prosecutor(request: HttpRequest, site_slug: str, referral_uuid) -> 
     )
 
 
-def _review_suggestion(request: HttpRequest, referral: Referral, **suggestion) -> HttpResponse:
+def review_suggestion(request: HttpRequest, referral: Referral, **suggestion) -> HttpResponse:
     """Link or dismiss a suggestion. From htmx, the answer is the new list of suggestions (the
     page's ``suggestions`` partial); otherwise the referral page again."""
     verdict = request.POST.get("verdict", "")
@@ -384,7 +386,10 @@ def _review_suggestion(request: HttpRequest, referral: Referral, **suggestion) -
         referral=referral, verdict=verdict, by=request.user, **suggestion
     )
     if request.htmx:
-        context = {**_detail_context(request, referral), "reviewed": _("Suggestion reviewed.")}
+        context = {
+            **referral_page_context(request, referral),
+            "reviewed": _("Suggestion reviewed."),
+        }
         return render(request, "referrals/detail.html#suggestions", context)
     messages.success(request, _("Suggestion reviewed."))
     return _back_to(referral)
@@ -396,22 +401,7 @@ def referral_duplicate(
     request: HttpRequest, site_slug: str, referral_uuid, other_uuid
 ) -> HttpResponse:
     referral = _get_referral(request, referral_uuid)
-    return _review_suggestion(request, referral, other=_get_referral(request, other_uuid))
-
-
-@site_permission_required("sites.work_cases")
-@require_POST
-def referral_duplicate_participant(
-    request: HttpRequest, site_slug: str, referral_uuid, participant_uuid
-) -> HttpResponse:
-    """Link or dismiss an existing participant suggested as the referred person."""
-    from participants.selectors import participant_for  # participants builds on referrals
-
-    referral = _get_referral(request, referral_uuid)
-    participant = participant_for(
-        site=request.site, user=request.user, participant_uuid=participant_uuid
-    )
-    return _review_suggestion(request, referral, participant=participant)
+    return review_suggestion(request, referral, other=_get_referral(request, other_uuid))
 
 
 # -- Referral settings (programme managers) ------------------------------------------------------

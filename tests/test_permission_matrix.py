@@ -94,7 +94,7 @@ EXPECTED: dict[str, dict] = {
         for name in ["screen", "decide", "assign", "attempt", "close", "resume", "prosecutor"]
     },
     "referrals:duplicate": site_page(*CASEWORK, allowed_status=405),
-    "referrals:duplicate_participant": site_page(*CASEWORK, allowed_status=405),
+    "participants:referral_match": site_page(*CASEWORK, allowed_status=405),
     "referrals:checklist_add": site_page("programme_manager", allowed_status=405),
     "referrals:checklist_item": site_page("programme_manager", allowed_status=405),
     # -- participants --------------------------------------------------------------------------
@@ -203,12 +203,12 @@ POST_ACCEPTED = {
             "resume",
             "prosecutor",
             "duplicate",
-            "duplicate_participant",
         ]
     ],
     "participants:edit",
     "participants:intake_walk_in",
     "participants:intake",
+    "participants:referral_match",
     "participants:consent_new",
     "participants:consent_revoke",
     "participants:goal_new",

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django_scopes import scope, scopes_disabled
 
+from casenotes.selectors import open_tasks_for
 from lead.models import AccessLogEntry
-from participants.selectors import open_tasks_for
 from participants.services import participant_restrict
 from sites.roles import Role
 from tests.factories import member

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from casenotes.models import Contact, Task
+from casenotes.selectors import open_tasks_for
 from lead.models import User
 from participants import selectors, volume
 from participants.models import CaseNumberCounter, NeedAssessment, Participant, PlanGoal
@@ -309,13 +310,13 @@ def test_search_and_my_tasks_do_not_touch_contacts_and_use_indexes(analyzed):
                 site=site, user=worker, query=someone.date_of_birth.isoformat()
             )
             selectors.participant_search(site=site, user=worker, query=someone.case_number)
-            list(selectors.open_tasks_for(site=site, user=worker))
+            list(open_tasks_for(site=site, user=worker))
 
     plans = _plans(pages)
     _no_contacts_seq_scan(plans)
     assert not any("casenotes_contact" in sql for sql, _plan in plans)
     with scope(site=site), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        tasks = selectors.open_tasks_for(site=site, user=worker).explain()
+        tasks = open_tasks_for(site=site, user=worker).explain()
         cursor.execute("SET LOCAL enable_seqscan = on")
     assert "casenotes_open_tasks" in tasks, tasks

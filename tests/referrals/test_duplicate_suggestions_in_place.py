@@ -90,7 +90,7 @@ def test_with_htmx_dismissing_a_participant_answers_with_the_new_list_only(
     worker_client, make_referral, enrolled
 ):
     referral = make_referral(first_name="Jonathan", last_name="Martinez", estimated_age=41)
-    url = _url(referral, f"duplicates/participants/{enrolled.uuid}")
+    url = f"/s/taos/participants/matches/{referral.uuid}/{enrolled.uuid}/"
 
     response = worker_client.post(url, {"verdict": "dismissed"}, **HTMX)
 

@@ -96,7 +96,7 @@ def test_a_restricted_record_is_suggested_only_to_the_people_it_is_restricted_to
     client.force_login(colleague)
     assert enrolled.case_number not in _page(client, referral)
     response = client.post(
-        f"/s/taos/referrals/{referral.uuid}/duplicates/participants/{enrolled.uuid}/",
+        f"/s/taos/participants/matches/{referral.uuid}/{enrolled.uuid}/",
         {"verdict": "dismissed"},
     )
     assert response.status_code == 404
@@ -111,7 +111,7 @@ def test_dismissing_or_linking_is_recorded_and_the_suggestion_goes(
         first_name="Ignacio", last_name="Ulibarri", date_of_birth=date(1979, 3, 2)
     )
     client.force_login(case_manager)
-    url = f"/s/taos/referrals/{referral.uuid}/duplicates/participants/{enrolled.uuid}/"
+    url = f"/s/taos/participants/matches/{referral.uuid}/{enrolled.uuid}/"
     assert client.post(url, {"verdict": "nonsense"}).status_code == 302
     assert client.post(url, {"verdict": "linked"}).status_code == 302
     with scopes_disabled():
@@ -133,7 +133,7 @@ def test_another_sites_participant_cannot_be_reviewed_from_here(
     elsewhere = _enrol(site_b, case_manager_b, legal_first_name="A", legal_last_name="B")
     referral = make_referral(first_name="A", last_name="B")
     client.force_login(case_manager)
-    url = f"/s/taos/referrals/{referral.uuid}/duplicates/participants/{elsewhere.uuid}/"
+    url = f"/s/taos/participants/matches/{referral.uuid}/{elsewhere.uuid}/"
     assert client.post(url, {"verdict": "linked"}).status_code == 404
     with scopes_disabled():
         assert not DuplicateReview.objects.exists()

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from participants.selectors import participant_duplicate_candidates
 from participants.services import intake_complete
-from referrals.selectors import participant_duplicate_candidates
 from tests.factories import ReferralFactory
 
 
