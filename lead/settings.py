@@ -79,6 +79,14 @@ else:
 
 LEAD_REQUIRE_MFA = env_bool("LEAD_REQUIRE_MFA", not DEBUG)
 LEAD_DEMO_PASSWORD = env_str("LEAD_DEMO_PASSWORD") or "lead-demo-2026"
+
+# How many reverse proxies of ours stand in front of the app. Each appends the address it saw to
+# X-Forwarded-For, so the client is the Nth address from the right (lead.net.client_ip). 0: no
+# proxy, REMOTE_ADDR is the client. Too high, and a client can choose its own address.
+LEAD_TRUSTED_PROXY_COUNT = env_int("LEAD_TRUSTED_PROXY_COUNT", 0)
+if LEAD_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("LEAD_TRUSTED_PROXY_COUNT must be 0 or more")
+
 LEAD_PSEUDONYM_SECRET = env_str("LEAD_PSEUDONYM_SECRET") or SECRET_KEY
 
 INSTALLED_APPS = [
@@ -236,6 +244,8 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# The same client address as everywhere else: lead.auth.AccountAdapter.get_client_ip.
+ALLAUTH_TRUSTED_PROXY_COUNT = LEAD_TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",

@@ -16,6 +16,7 @@ from django_ratelimit.core import is_ratelimited
 from django_scopes import scope
 
 from lead.audit import access_log_record
+from lead.net import client_ip_key
 from lead.permissions import has_site_capability, site_permission_required
 from referrals import selectors, services
 from referrals.forms import (
@@ -123,10 +124,6 @@ def community_referral(request: HttpRequest, site_slug: str) -> HttpResponse:
         if request.method != "POST":
             form = CommunityReferralForm(initial={"idempotency_key": uuid.uuid4()})
             return render(request, "referrals/public_form.html", {"site": site, "form": form})
-        if is_ratelimited(
-            request, group="community-referral", key="ip", rate=PUBLIC_RATE, increment=True
-        ):
-            return render(request, "referrals/public_limited.html", {"site": site}, status=429)
         form = CommunityReferralForm(request.POST)
         if form.is_spam():
             # Answer as if it worked; tell the robot nothing.
@@ -135,6 +132,16 @@ def community_referral(request: HttpRequest, site_slug: str) -> HttpResponse:
             return render(
                 request, "referrals/public_form.html", {"site": site, "form": form}, status=400
             )
+        # Only a valid submission uses up the quota, counted per client behind the proxy: a
+        # robot's honeypot posts or someone's typos must not close the form for everyone else.
+        if is_ratelimited(
+            request,
+            group="community-referral",
+            key=client_ip_key,
+            rate=PUBLIC_RATE,
+            increment=True,
+        ):
+            return render(request, "referrals/public_limited.html", {"site": site}, status=429)
         services.referral_submit(
             site=site,
             pathway=Pathway.COMMUNITY,
