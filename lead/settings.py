@@ -163,6 +163,9 @@ else:
 
     DATABASES = {"default": database_settings(BASE_DIR / ".pgdata")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A kept-open connection is checked before each request reuses it: after a database restart
+# every process would otherwise serve one error on its dead connection before reconnecting.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = "test_lead"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
