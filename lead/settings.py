@@ -264,6 +264,9 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row, the public has no
 
 # --- Sessions and security --------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Messages name people ("… is enrolled as …"): keep them in the session, on the server, not in
+# the default cookie, which is signed but readable.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = 30 * 60  # idle timeout; SessionLifetimeMiddleware pushes it ahead on use
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LEAD_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
