@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 
 from lead.celery import app
 from lead.models import User
-from lead.outbox import outbox_task
+from lead.outbox import outbox_send_mail, outbox_task
 from sites.models import Membership, Notification
 
 
@@ -40,7 +40,7 @@ def send_invitation(*, membership_id: int, base_url: str, invited_by: int) -> No
     with translation.override("en"):
         subject = render_to_string("sites/email/invitation_subject.txt", context).strip()
         body = render_to_string("sites/email/invitation_body.txt", context)
-    send_mail(subject, body, None, [user.email])
+    outbox_send_mail(EmailMessage(subject, body, to=[user.email]))
 
 
 @app.task(name="sites.tasks.send_notification_email", acks_late=True)
@@ -49,9 +49,10 @@ def send_notification_email(*, notification_id: int) -> None:
     """The e-mail copy of one in-app notification."""
     with scopes_disabled():
         notification = Notification.objects.select_related("site", "user").get(pk=notification_id)
-    send_mail(
-        subject=f"[LEAD {notification.site.name}] {notification.title}",
-        message=f"{notification.title}\n\n{notification.link}\n",
-        from_email=None,
-        recipient_list=[notification.user.email],
+    outbox_send_mail(
+        EmailMessage(
+            subject=f"[LEAD {notification.site.name}] {notification.title}",
+            body=f"{notification.title}\n\n{notification.link}\n",
+            to=[notification.user.email],
+        )
     )
