@@ -23,19 +23,21 @@ def send_invitation(*, membership_id: int, base_url: str, invited_by: int) -> No
         membership = Membership.objects.select_related("site", "user").get(pk=membership_id)
     user = membership.user
     inviter = User.objects.get(pk=invited_by)
-    if user.has_usable_password():
-        path = reverse("account_login")
+    new_account = not user.has_usable_password()
+    code = default_token_generator.make_token(user) if new_account else ""
+    if new_account:
+        # The code goes after "#": browsers never send the fragment, so no access log of a
+        # server or proxy records it; the page posts it with the form (lead.views).
+        path = reverse("invitation_accept", kwargs={"user_uuid": user.uuid}) + "#" + code
     else:
-        path = reverse(
-            "invitation_accept",
-            kwargs={"user_uuid": user.uuid, "token": default_token_generator.make_token(user)},
-        )
+        path = reverse("account_login")
     context = {
         "site": membership.site,
         "role": membership.get_role_display(),
         "inviter": inviter,
         "link": base_url.rstrip("/") + path,
-        "new_account": not user.has_usable_password(),
+        "code": code,
+        "new_account": new_account,
     }
     with translation.override("en"):
         subject = render_to_string("sites/email/invitation_subject.txt", context).strip()
