@@ -199,6 +199,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# Beat is the only process that re-sends stuck outbox work, so it must be health-checked like
+# the workers: it answers `celery inspect ping -d celerybeat@<host>` only while its scheduler
+# has run a pass in the last 2 × 60 seconds (Celery 5.7's beat remote control).
+CELERY_BEAT_ENABLE_REMOTE_CONTROL = True
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 CELERY_BEAT_SCHEDULE = {
     # expires: sweeps queued while no worker runs are dropped, not run in a pile later
     "outbox-sweep": {
