@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -87,7 +88,14 @@ LEAD_TRUSTED_PROXY_COUNT = env_int("LEAD_TRUSTED_PROXY_COUNT", 0)
 if LEAD_TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("LEAD_TRUSTED_PROXY_COUNT must be 0 or more")
 
-LEAD_PSEUDONYM_SECRET = env_str("LEAD_PSEUDONYM_SECRET") or SECRET_KEY
+# Its own secret, never the secret key: rotating the secret key must not change the pseudonyms
+# of exports made under a data use agreement.
+if DEBUG:
+    LEAD_PSEUDONYM_SECRET = (
+        env_str("LEAD_PSEUDONYM_SECRET") or "insecure-local-demo-pseudonyms-never-use-in-production"
+    )
+else:
+    LEAD_PSEUDONYM_SECRET = env_required("LEAD_PSEUDONYM_SECRET")
 
 INSTALLED_APPS = [
     "lead.apps.LeadAdminConfig",
@@ -213,7 +221,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "diversion-clock": {
         "task": "referrals.tasks.diversion_clock",
-        "schedule": crontab(hour=7, minute=0),  # America/Denver, before the day's work
+        "schedule": crontab(hour=7, minute=0),  # local time (TIME_ZONE), before the day's work
     },
     "task-digest": {
         "task": "casenotes.tasks.task_digest",
@@ -310,10 +318,18 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-CELERY_TIMEZONE = "America/Denver"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "America/Denver"
+# The programme's local time: dates on pages, "today" for deadlines, and when beat's daily
+# tasks run.
+TIME_ZONE = env_str("LEAD_TIME_ZONE", "America/Denver")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    raise ImproperlyConfigured(
+        f"LEAD_TIME_ZONE must be an IANA time zone such as America/Denver, not {TIME_ZONE!r}"
+    ) from exc
+CELERY_TIMEZONE = TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
