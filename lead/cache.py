@@ -59,7 +59,7 @@ def cache_outage_forget() -> None:
 class FailOpenRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._location = server
+        self._location = str(server)  # LOCATION may also be a list of servers
 
     def _attempt(self, fallback: T, operation: Callable[..., T], *args: Any) -> T:
         if time.monotonic() < _down_until.get(self._location, 0.0):
