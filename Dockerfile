@@ -18,11 +18,13 @@ RUN pip install . && rm -rf build ./*.egg-info
 COPY . .
 
 # Static files are collected into the image (served by WhiteNoise). With DJANGO_DEBUG=0 the
-# settings refuse to load without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS, and without
-# DATABASE_URL they would start an embedded PostgreSQL; importing them with a DATABASE_URL only
-# parses the URL, it does not connect. So: throwaway values that exist for this step alone.
+# settings refuse to load without DJANGO_SECRET_KEY, LEAD_PSEUDONYM_SECRET and
+# DJANGO_ALLOWED_HOSTS, and without DATABASE_URL they would start an embedded PostgreSQL;
+# importing them with a DATABASE_URL only parses the URL, it does not connect. So: throwaway
+# values that exist for this step alone.
 RUN DJANGO_DEBUG=0 \
     DJANGO_SECRET_KEY=build-time-only-not-a-secret \
+    LEAD_PSEUDONYM_SECRET=build-time-only-not-a-secret \
     DJANGO_ALLOWED_HOSTS=build.invalid \
     DATABASE_URL=postgres://build:build@build.invalid:5432/build \
     python manage.py collectstatic --no-input

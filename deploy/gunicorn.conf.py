@@ -5,6 +5,9 @@ environment; the other knobs below are fixed on purpose.
 """
 
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = "0.0.0.0:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
@@ -22,6 +25,25 @@ errorlog = "-"
 # Paths only, never query strings: a search such as ?q=<name> would put personal data in the
 # logs. %(U)s is the path without the query string.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+# An invitation's code travels after "#" in its link, which browsers never send. Belt and
+# braces: anything after /invite/<uuid>/ in a logged path (a link from an e-mail sent before
+# the code moved there, or typed by hand) is replaced, so the log never holds a password-setting
+# secret.
+INVITATION_SECRET = re.compile(r"(/invite/[0-9a-fA-F-]{36}/)[^\s\"]+")
+
+
+def redact(value: str) -> str:
+    return INVITATION_SECRET.sub(r"\1[redacted]", value)
+
+
+class RedactingLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = RedactingLogger
 
 # No gunicornc control socket (gunicorn 25.1+): it would be created under $HOME, which the
 # container's user cannot write. Older gunicorn ignores this name.

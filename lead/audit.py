@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from lead.models import AccessLogEntry
+from lead.net import client_ip
 
 
 def access_log_record(
@@ -35,5 +36,5 @@ def access_log_record(
         path=request.get_full_path()[:500],
         method=request.method or "",
         outcome=outcome,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -79,7 +80,22 @@ else:
 
 LEAD_REQUIRE_MFA = env_bool("LEAD_REQUIRE_MFA", not DEBUG)
 LEAD_DEMO_PASSWORD = env_str("LEAD_DEMO_PASSWORD") or "lead-demo-2026"
-LEAD_PSEUDONYM_SECRET = env_str("LEAD_PSEUDONYM_SECRET") or SECRET_KEY
+
+# How many reverse proxies of ours stand in front of the app. Each appends the address it saw to
+# X-Forwarded-For, so the client is the Nth address from the right (lead.net.client_ip). 0: no
+# proxy, REMOTE_ADDR is the client. Too high, and a client can choose its own address.
+LEAD_TRUSTED_PROXY_COUNT = env_int("LEAD_TRUSTED_PROXY_COUNT", 0)
+if LEAD_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("LEAD_TRUSTED_PROXY_COUNT must be 0 or more")
+
+# Its own secret, never the secret key: rotating the secret key must not change the pseudonyms
+# of exports made under a data use agreement.
+if DEBUG:
+    LEAD_PSEUDONYM_SECRET = (
+        env_str("LEAD_PSEUDONYM_SECRET") or "insecure-local-demo-pseudonyms-never-use-in-production"
+    )
+else:
+    LEAD_PSEUDONYM_SECRET = env_required("LEAD_PSEUDONYM_SECRET")
 
 INSTALLED_APPS = [
     "lead.apps.LeadAdminConfig",
@@ -156,21 +172,24 @@ else:
 
     DATABASES = {"default": database_settings(BASE_DIR / ".pgdata")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A kept-open connection is checked before each request reuses it: after a database restart
+# every process would otherwise serve one error on its dead connection before reconnecting.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = "test_lead"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery, background work ----------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
-    }
+    from lead.cache import redis_cache_config
+
+    # The cache holds only rate-limit counters: it fails open, so that sign-in and the public
+    # form keep working while Redis is down or frozen (lead/cache.py).
+    CACHES = {"default": redis_cache_config(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-ratelimit: a cache that cannot count lets the request through rather than refuse it.
+RATELIMIT_FAIL_OPEN = True
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -189,6 +208,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# Beat is the only process that re-sends stuck outbox work, so it must be health-checked like
+# the workers: it answers `celery inspect ping -d celerybeat@<host>` only while its scheduler
+# has run a pass in the last 2 × 60 seconds (Celery 5.7's beat remote control).
+CELERY_BEAT_ENABLE_REMOTE_CONTROL = True
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 CELERY_BEAT_SCHEDULE = {
     # expires: sweeps queued while no worker runs are dropped, not run in a pile later
     "outbox-sweep": {
@@ -198,7 +222,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "diversion-clock": {
         "task": "referrals.tasks.diversion_clock",
-        "schedule": crontab(hour=7, minute=0),  # America/Denver, before the day's work
+        "schedule": crontab(hour=7, minute=0),  # local time (TIME_ZONE), before the day's work
     },
     "task-digest": {
         "task": "casenotes.tasks.task_digest",
@@ -237,6 +261,8 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# The same client address as everywhere else: lead.auth.AccountAdapter.get_client_ip.
+ALLAUTH_TRUSTED_PROXY_COUNT = LEAD_TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
@@ -252,6 +278,9 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row, the public has no
 
 # --- Sessions and security --------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Messages name people ("… is enrolled as …"): keep them in the session, on the server, not in
+# the default cookie, which is signed but readable.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = 30 * 60  # idle timeout; SessionLifetimeMiddleware pushes it ahead on use
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LEAD_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
@@ -290,10 +319,18 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-CELERY_TIMEZONE = "America/Denver"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "America/Denver"
+# The programme's local time: dates on pages, "today" for deadlines, and when beat's daily
+# tasks run.
+TIME_ZONE = env_str("LEAD_TIME_ZONE", "America/Denver")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    raise ImproperlyConfigured(
+        f"LEAD_TIME_ZONE must be an IANA time zone such as America/Denver, not {TIME_ZONE!r}"
+    ) from exc
+CELERY_TIMEZONE = TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -322,6 +359,11 @@ EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+# Seconds before a silent mail server is given up on: an outbox task holds its message's row
+# lock while it sends, and without a timeout a hung SMTP connection would hold it for ever.
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+if EMAIL_TIMEOUT < 1:
+    raise ImproperlyConfigured("DJANGO_EMAIL_TIMEOUT must be a number of seconds, 1 or more")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "LEAD <no-reply@localhost>")
 
 LOGGING = {

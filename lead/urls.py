@@ -9,7 +9,7 @@ urlpatterns = [
     path("", sites_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
-    path("invite/<uuid:user_uuid>/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("invite/<uuid:user_uuid>/", views.invitation_accept, name="invitation_accept"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("state/", sites_views.state_home, name="state_home"),
     path("refer/<slug:site_slug>/", referral_views.community_referral, name="public_referral"),

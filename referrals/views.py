@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 from django_scopes import scope
 
+from lead.net import client_ip_key
 from referrals import selectors, services
 from referrals.access import referral_read
 from referrals.forms import (
@@ -130,10 +131,6 @@ def community_referral(request: HttpRequest, site_slug: str) -> HttpResponse:
         if request.method != "POST":
             form = CommunityReferralForm(initial={"idempotency_key": uuid.uuid4()})
             return render(request, "referrals/public_form.html", {"site": site, "form": form})
-        if is_ratelimited(
-            request, group="community-referral", key="ip", rate=PUBLIC_RATE, increment=True
-        ):
-            return render(request, "referrals/public_limited.html", {"site": site}, status=429)
         form = CommunityReferralForm(request.POST)
         if form.is_spam():
             # Answer as if it worked; tell the robot nothing.
@@ -142,6 +139,16 @@ def community_referral(request: HttpRequest, site_slug: str) -> HttpResponse:
             return render(
                 request, "referrals/public_form.html", {"site": site, "form": form}, status=400
             )
+        # Only a valid submission uses up the quota, counted per client behind the proxy: a
+        # robot's honeypot posts or someone's typos must not close the form for everyone else.
+        if is_ratelimited(
+            request,
+            group="community-referral",
+            key=client_ip_key,
+            rate=PUBLIC_RATE,
+            increment=True,
+        ):
+            return render(request, "referrals/public_limited.html", {"site": site}, status=429)
         try:
             services.referral_submit(
                 site=site,

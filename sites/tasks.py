@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 
 from lead.celery import app
 from lead.models import User
-from lead.outbox import outbox_task
+from lead.outbox import outbox_send_mail, outbox_task
 from sites.models import Membership, Notification
 
 
@@ -23,24 +23,26 @@ def send_invitation(*, membership_id: int, base_url: str, invited_by: int) -> No
         membership = Membership.objects.select_related("site", "user").get(pk=membership_id)
     user = membership.user
     inviter = User.objects.get(pk=invited_by)
-    if user.has_usable_password():
-        path = reverse("account_login")
+    new_account = not user.has_usable_password()
+    code = default_token_generator.make_token(user) if new_account else ""
+    if new_account:
+        # The code goes after "#": browsers never send the fragment, so no access log of a
+        # server or proxy records it; the page posts it with the form (lead.views).
+        path = reverse("invitation_accept", kwargs={"user_uuid": user.uuid}) + "#" + code
     else:
-        path = reverse(
-            "invitation_accept",
-            kwargs={"user_uuid": user.uuid, "token": default_token_generator.make_token(user)},
-        )
+        path = reverse("account_login")
     context = {
         "site": membership.site,
         "role": membership.get_role_display(),
         "inviter": inviter,
         "link": base_url.rstrip("/") + path,
-        "new_account": not user.has_usable_password(),
+        "code": code,
+        "new_account": new_account,
     }
     with translation.override("en"):
         subject = render_to_string("sites/email/invitation_subject.txt", context).strip()
         body = render_to_string("sites/email/invitation_body.txt", context)
-    send_mail(subject, body, None, [user.email])
+    outbox_send_mail(EmailMessage(subject, body, to=[user.email]))
 
 
 @app.task(name="sites.tasks.send_notification_email", acks_late=True)
@@ -49,9 +51,10 @@ def send_notification_email(*, notification_id: int) -> None:
     """The e-mail copy of one in-app notification."""
     with scopes_disabled():
         notification = Notification.objects.select_related("site", "user").get(pk=notification_id)
-    send_mail(
-        subject=f"[LEAD {notification.site.name}] {notification.title}",
-        message=f"{notification.title}\n\n{notification.link}\n",
-        from_email=None,
-        recipient_list=[notification.user.email],
+    outbox_send_mail(
+        EmailMessage(
+            subject=f"[LEAD {notification.site.name}] {notification.title}",
+            body=f"{notification.title}\n\n{notification.link}\n",
+            to=[notification.user.email],
+        )
     )

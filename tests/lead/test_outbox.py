@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.mail.backends.locmem import EmailBackend as LocmemEmailBackend
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -273,7 +274,7 @@ def test_a_task_that_raises_leaves_the_message_pending_and_a_later_sweep_deliver
     def smtp_down(*args, **kwargs):
         raise ConnectionRefusedError("SMTP server unreachable")
 
-    monkeypatch.setattr(sites_tasks, "send_mail", smtp_down)
+    monkeypatch.setattr(LocmemEmailBackend, "send_messages", smtp_down)
     with django_capture_on_commit_callbacks(execute=True):
         membership = staff_invite(
             email="later@example.org",

@@ -33,10 +33,13 @@ def test_a_programme_manager_invites_a_case_manager_who_sets_a_password(
     assert _membership(invited).role == Role.CASE_MANAGER
     assert len(mailoutbox) == 1
     link = re.search(r"http://testserver(/invite/\S+)", mailoutbox[0].body).group(1)
+    link, _, code = link.partition("#")  # the code rides in the fragment, posted by the page
 
     client.logout()
     assert client.get(link).status_code == 200
-    response = client.post(link, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    response = client.post(
+        link, {"token": code, "new_password1": PASSWORD, "new_password2": PASSWORD}
+    )
     assert response["Location"] == "/accounts/login/"
     # The link works once.
     assert client.get(link).status_code == 400
