@@ -6,18 +6,18 @@ from datetime import date
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import ngettext
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
 from casenotes.models import Task
 from casenotes.selectors import open_tasks_for
 from lead.celery import app
 from lead.models import User
 from lead.outbox import outbox_enqueue, outbox_task
-from sites.models import Site
 from sites.selectors import is_case_worker
 from sites.services import notify
+from sites.tasking import in_site
 
 
 def digest_key(*, user_id: int, site_id: int, day: date) -> str:
@@ -50,9 +50,8 @@ def task_digest_check(*, today: date | None = None) -> int:
 def send_task_digest(*, site_id: int, user_id: int, day: str) -> None:
     """Tell one assignee how many of their tasks at one site are overdue (in-app and e-mail)."""
     as_of = date.fromisoformat(day)
-    site = Site.objects.get(pk=site_id)
     user = User.objects.get(pk=user_id)
-    with scope(site=site), translation.override(settings.LANGUAGE_CODE):
+    with in_site(site_id) as site:
         if not is_case_worker(site=site, user=user):
             return  # the tasks wait for reassignment; a former colleague is told nothing
         # What they may see now: done since the check, or a restricted record, is not counted.

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
 from lead.celery import app
 from lead.outbox import outbox_enqueue, outbox_task
@@ -17,6 +17,7 @@ from referrals.models import OPEN_STATUSES, Referral
 from sites.roles import Pathway
 from sites.selectors import deadline_alert_recipients, is_case_worker, referral_notice_recipients
 from sites.services import notify
+from sites.tasking import site_record
 
 WARN_DAYS_BEFORE = 3
 
@@ -28,17 +29,11 @@ def _link(referral: Referral) -> str:
     return settings.LEAD_BASE_URL.rstrip("/") + path
 
 
-def _load(referral_id: int) -> Referral:
-    with scopes_disabled():
-        return Referral.objects.select_related("site", "assignee").get(pk=referral_id)
-
-
 @app.task(name="referrals.tasks.notify_new_referral", acks_late=True)
 @outbox_task
 def notify_new_referral(*, referral_id: int) -> None:
     """Tell the site's case and programme managers (those who want it) of a new referral."""
-    referral = _load(referral_id)
-    with scope(site=referral.site), translation.override(settings.LANGUAGE_CODE):
+    with site_record(Referral, referral_id) as referral:
         recipients = list(referral_notice_recipients(site=referral.site))
         title = _("New referral %(number)s (%(pathway)s)") % {
             "number": referral.number,
@@ -51,8 +46,7 @@ def notify_new_referral(*, referral_id: int) -> None:
 @outbox_task
 def clock_warning(*, referral_id: int, kind: str) -> None:
     """Three days left: warn the assignee. Missed: tell the programme managers."""
-    referral = _load(referral_id)
-    with scope(site=referral.site), translation.override(settings.LANGUAGE_CODE):
+    with site_record(Referral, referral_id, "assignee") as referral:
         if not referral.is_open:
             return  # intake happened (or the referral closed) since the warning was queued
         days = referral.days_left()

@@ -7,20 +7,23 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django_scopes import scopes_disabled
 
 from lead.celery import app
 from lead.models import User
 from lead.outbox import outbox_send_mail, outbox_task
 from sites.models import Membership, Notification
+from sites.tasking import site_record
 
 
 @app.task(name="sites.tasks.send_invitation", acks_late=True)
 @outbox_task
 def send_invitation(*, membership_id: int, base_url: str, invited_by: int) -> None:
     """E-mail the invitation link; the token is made here so no secret sits in the outbox."""
-    with scopes_disabled():
-        membership = Membership.objects.select_related("site", "user").get(pk=membership_id)
+    with site_record(Membership, membership_id, "user") as membership:
+        _invite(membership, invited_by=invited_by, base_url=base_url)
+
+
+def _invite(membership: Membership, *, invited_by: int, base_url: str) -> None:
     user = membership.user
     inviter = User.objects.get(pk=invited_by)
     new_account = not user.has_usable_password()
@@ -49,12 +52,11 @@ def send_invitation(*, membership_id: int, base_url: str, invited_by: int) -> No
 @outbox_task
 def send_notification_email(*, notification_id: int) -> None:
     """The e-mail copy of one in-app notification."""
-    with scopes_disabled():
-        notification = Notification.objects.select_related("site", "user").get(pk=notification_id)
-    outbox_send_mail(
-        EmailMessage(
-            subject=f"[LEAD {notification.site.name}] {notification.title}",
-            body=f"{notification.title}\n\n{notification.link}\n",
-            to=[notification.user.email],
+    with site_record(Notification, notification_id, "user") as notification:
+        outbox_send_mail(
+            EmailMessage(
+                subject=f"[LEAD {notification.site.name}] {notification.title}",
+                body=f"{notification.title}\n\n{notification.link}\n",
+                to=[notification.user.email],
+            )
         )
-    )
