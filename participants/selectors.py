@@ -16,6 +16,7 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -200,11 +201,16 @@ def participant_timeline(
     """
     window = page * per_page + 1
     entries: list[TimelineEntry] = []
-    # Through the related manager, each contact knows its participant without a query.
+    # Through the related manager, each contact knows its participant without a query. The
+    # notes and their addenda are case notes' models, reached through the relations (no
+    # import: case notes build on participants); addenda come with their authors in one query.
+    addenda = participant.contacts.model._meta.get_field("addenda").related_model
     contacts = (
         participant.contacts.filter(site=participant.site)
         .select_related("author")
-        .prefetch_related("addenda__author")
+        .prefetch_related(
+            Prefetch("addenda", queryset=addenda._base_manager.select_related("author"))
+        )
         .order_by("-contacted_at", "-id")[:window]
     )
     entries += [
