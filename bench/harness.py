@@ -323,6 +323,20 @@ class CpuMeter:
                     taken[(kind, pid)] = cpu
         return taken
 
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Until the workers have used no CPU for a moment: requests of the previous run that
+        were still queued when wrk stopped must not eat into the next run (nor count in its
+        CPU). A sync worker does nothing between requests."""
+        deadline = time.monotonic() + timeout
+        before = self.snapshot()
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            after = self.snapshot()
+            busy = sum(cpu - before.get(key, 0.0) for key, cpu in after.items() if key[0] == "app")
+            if busy < 0.02:  # under two clock ticks in a quarter of a second: idle
+                return
+            before = after
+
     def since(self, before: dict, requests: int) -> tuple[float | None, float | None]:
         """CPU milliseconds per request of the workers and of the database since ``before``."""
         after = self.snapshot()
@@ -353,6 +367,8 @@ def wrk(port: int, target: Target, seconds: float, meter: CpuMeter | None = None
         "--",
         *args,
     ]
+    if meter:
+        meter.wait_idle()
     before = meter.snapshot() if meter else {}
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     out = result.stdout

@@ -250,6 +250,23 @@ def run(repeat: int) -> None:
         "get_token(request) (masks the secret each call)", lambda: get_token(request), repeat * 10
     )
 
+    with scope(site=site):
+        referral = referral_selectors.referral_queue(site=site).first()
+    if referral is not None:
+        from referrals.models import Status
+
+        timed(
+            "referral.get_status_display() (Django rebuilds the choices dict per call)",
+            referral.get_status_display,
+            repeat * 10,
+        )
+        labels = dict(Status.choices)
+        timed(
+            "variant: a label dict built once, labels[referral.status]",
+            lambda: str(labels[referral.status]),
+            repeat * 10,
+        )
+
     print("The officer's POST, pieces after the form:")
     redis_client = None
     try:

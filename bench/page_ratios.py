@@ -39,8 +39,8 @@ What it does, all on this machine, traffic from and to 127.0.0.1 only:
    A second table gives each request's CPU (gunicorn's workers and the database's backends,
    from /proc): unlike req/s it hardly moves when other work shares the machine, and
    floor CPU / page CPU is the ratio a machine busy with this benchmark alone would show.
-6. Runs ``bench/participant_pages.py --measure`` on the same database (query counts, latency
-   in process and EXPLAIN of the participant pages; ``--no-details`` skips it).
+6. Runs ``bench/participant_pages.py --measure --requests 20`` on the same database (query
+   counts, latency in process and EXPLAIN of the participant pages; ``--no-details`` skips it).
 7. With ``--profile``, serves the same database again with timing probes between the
    middleware (``bench.floor.probes``) and, for each target in turn, records the workers with
    py-spy while wrk drives it: prints the per-request split (middleware, session/auth queries,
@@ -50,9 +50,10 @@ What it does, all on this machine, traffic from and to 127.0.0.1 only:
 8. Stops gunicorn, drops the database and flushes the Redis database it used, also when
    something failed.
 
-The whole run takes about 9 minutes on this 2-core machine while others work on it (loading
-the data about 3 of them; ``--duration`` and ``--rounds`` set the measuring time: 3 rounds of
-6 s runs by default, about 4 minutes), about 3 more with ``--profile``.
+The whole run takes about 7 minutes on a quiet 2-core machine and up to 11 while other work
+loads it (loading the data takes 2 to 4.5 of them; ``--duration`` and ``--rounds`` set the
+measuring time: 3 rounds of 5 s runs by default, about 3.5 minutes; the details about 1.5),
+about 4 more with ``--profile``.
 """
 
 from __future__ import annotations
@@ -219,9 +220,9 @@ def measure(
     """Alternating rounds of page/floor pairs; returns hello's runs."""
     print(f"Warming up every target for 2 s, then {rounds} rounds of {seconds:g} s runs:")
     for pair in pairs:
-        wrk(port, pair.page, 2)
-        wrk(port, pair.floor, 2)
-    wrk(port, hello, 2)
+        wrk(port, pair.page, 2, meter)
+        wrk(port, pair.floor, 2, meter)
+    wrk(port, hello, 2, meter)
     hello_runs = []
     for number in range(rounds):
         started = time.perf_counter()
@@ -319,7 +320,7 @@ def page_details(env: dict) -> int:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     }
     return subprocess.run(  # noqa: S603 (our own script)
-        [sys.executable, str(HERE / "participant_pages.py"), "--measure"],
+        [sys.executable, str(HERE / "participant_pages.py"), "--measure", "--requests", "20"],
         cwd=ROOT,
         env=details_env,
         check=False,
@@ -334,7 +335,7 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=20_000)
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=6, help="seconds per wrk run")
+    parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--database", default="lead_bench_ratios", help="must start with lead_bench"

@@ -120,6 +120,7 @@ def record(
 ) -> tuple[Run, Path]:
     """wrk on ``target`` for ``seconds`` while py-spy samples the workers; (run, raw file)."""
     raw = folder / f"{re.sub(r'[^a-z0-9]+', '-', target.name.lower())}.raw"
+    meter.wait_idle()  # before sampling starts: the previous target's queued requests finish
     sampler = subprocess.Popen(  # noqa: S603
         [
             spy,
@@ -179,13 +180,14 @@ def profile(
         chosen.append(hello)
         print()
         print(f"Profiling {len(chosen)} targets, {seconds:g} s each, with probes and py-spy...")
-        for target in chosen:
-            wrk(port, target, 2)  # warm-up; its first requests give the statements to EXPLAIN
-        started = time.time()  # the sign-in and the warm-up are not measured
         runs = {}
         raws = {}
         meter = CpuMeter(process.pid, db, database)
         try:
+            for target in chosen:
+                # Warm-up; its first requests give the statements to EXPLAIN.
+                wrk(port, target, 2, meter)
+            started = time.time()  # the sign-in and the warm-up are not measured
             for target in chosen:
                 runs[target.name], raws[target.name] = record(
                     port, process.pid, target, seconds, folder, spy, meter
