@@ -19,7 +19,8 @@ Redis counts). It then prints, per target:
    request, callees included, and the share of time by library (template engine, psycopg
    waiting on the server, Redis/kombu, ...);
 4. ``EXPLAIN (ANALYZE, BUFFERS)`` of every statement of one request, each in a transaction that
-   is rolled back: execution time, buffers hit/read, and the plan's scans (index or sequential).
+   is rolled back (the second of two runs): execution time, buffers hit/read, and the plan's
+   scans (index or sequential).
 
 py-spy is installed into the virtualenv (``pip install py-spy``) when it is missing. Probes and
 sampling slow the requests a little: the split is for proportions; the ratio table is measured
@@ -358,10 +359,13 @@ def explain_in_child(path: str) -> None:
                 out[name].append({"sql": sql, "skipped": verb})
                 continue
             try:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
-                    (raw,) = cursor.fetchone()
-                    transaction.set_rollback(True)
+                # Twice, the second kept: the first run in this connection pays the catalog
+                # lookups that a worker's warm connection does not (they show as planning).
+                for _ in range(2):
+                    with transaction.atomic(), connection.cursor() as cursor:
+                        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+                        (raw,) = cursor.fetchone()
+                        transaction.set_rollback(True)
                 plan = (raw if isinstance(raw, list) else json.loads(raw))[0]
                 out[name].append({"sql": sql, "plan": plan})
             except Exception as error:  # e.g. a unique number already taken: plan without ANALYZE
