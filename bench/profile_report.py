@@ -163,11 +163,51 @@ def profile(
     the probes' records and py-spy's raw stacks are left in that folder."""
     spy = py_spy()
     folder = Path(tempfile.mkdtemp(prefix="lead-bench-profile-"))
+    try:
+        chosen, runs, raws, started = _drive(
+            env=env,
+            db=db,
+            database=database,
+            prepared=prepared,
+            password=password,
+            workers=workers,
+            seconds=seconds,
+            folder=folder,
+            spy=spy,
+        )
+        every = _read_probes(folder / "probes")
+        explained = _explain(env, chosen, every)
+        measured = {
+            key: [entry for entry in entries if entry["at"] >= started]
+            for key, entries in every.items()
+        }
+        for target in chosen:
+            _report_target(target, runs[target.name], measured, raws[target.name], explained)
+        if keep is not None:
+            shutil.copytree(folder, keep, dirs_exist_ok=True)
+            print(f"\nProbe records and py-spy stacks kept in {keep}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def _drive(
+    *,
+    env: dict,
+    db: dict,
+    database: str,
+    prepared: dict,
+    password: str,
+    workers: int,
+    seconds: float,
+    folder: Path,
+    spy: str,
+) -> tuple[list[Target], dict[str, Run], dict[str, Path], float]:
+    """gunicorn with the probes on; each target warmed up, then run under py-spy."""
     probes = folder / "probes"
     probes.mkdir()
-    profile_env = {**env, "BENCH_PROFILE_DIR": str(probes)}
     port = free_port()
-    process = start_gunicorn(profile_env, port, workers, folder)
+    process = start_gunicorn({**env, "BENCH_PROFILE_DIR": str(probes)}, port, workers, folder)
     try:
         wait_until_up(port, process, folder)
         secrets = prepared["secrets"]
@@ -181,8 +221,8 @@ def profile(
         chosen.append(hello)
         print()
         print(f"Profiling {len(chosen)} targets, {seconds:g} s each, with probes and py-spy...")
-        runs = {}
-        raws = {}
+        runs: dict[str, Run] = {}
+        raws: dict[str, Path] = {}
         meter = CpuMeter(process.pid, db, database)
         try:
             for target in chosen:
@@ -197,19 +237,7 @@ def profile(
             meter.close()
     finally:
         stop(process)
-    every = _read_probes(probes)
-    explained = _explain(env, chosen, every)
-    measured = {
-        key: [entry for entry in entries if entry["at"] >= started]
-        for key, entries in every.items()
-    }
-    for target in chosen:
-        _report_target(target, runs[target.name], measured, raws[target.name], explained)
-    if keep is not None:
-        shutil.copytree(folder, keep, dirs_exist_ok=True)
-        print(f"\nProbe records and py-spy stacks kept in {keep}")
-    shutil.rmtree(folder, ignore_errors=True)
-    return 0
+    return chosen, runs, raws, started
 
 
 # -- Reading the probes ------------------------------------------------------------------------
