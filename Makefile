@@ -47,8 +47,8 @@ messages: install
 	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(PY) manage.py compilemessages -l es --ignore=.venv
 
-# Benchmark on a throwaway database (dropped at the end), traffic on 127.0.0.1 only, about 7
-# minutes on a quiet 2-core machine (up to 11 when other work loads it): seed_demo --participants 20000 --contacts 1000000 (lead_bench_ratios),
+# Benchmark on a throwaway database (dropped at the end), traffic on 127.0.0.1 only: 11 minutes
+# measured on this 2-core machine while other test suites loaded it, less when it is quiet: seed_demo --participants 20000 --contacts 1000000 (lead_bench_ratios),
 # gunicorn -w 2 as in production (DJANGO_DEBUG=0, MFA on, Redis when it answers), wrk on each
 # page beside the floor views of bench/floor/ in alternating rounds, and one table of
 # throughput ratios against the targets of issue 12 (pages >= 0.9x a minimal signed-in 50-row

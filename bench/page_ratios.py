@@ -50,8 +50,8 @@ What it does, all on this machine, traffic from and to 127.0.0.1 only:
 8. Stops gunicorn, drops the database and flushes the Redis database it used, also when
    something failed.
 
-The whole run takes about 7 minutes on a quiet 2-core machine and up to 11 while other work
-loads it (loading the data takes 2 to 4.5 of them; ``--duration`` and ``--rounds`` set the
+The whole run took 11 minutes on this 2-core machine while other test suites loaded it (load
+average 5-9), less on a quiet one (loading the data takes 2 to 4.5 of them; ``--duration`` and ``--rounds`` set the
 measuring time: 3 rounds of 5 s runs by default, about 3.5 minutes; the details about 1.5),
 about 4 more with ``--profile``.
 """
