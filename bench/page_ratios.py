@@ -51,9 +51,9 @@ What it does, all on this machine, traffic from and to 127.0.0.1 only:
    something failed.
 
 The whole run took 11 minutes on this 2-core machine while other test suites loaded it (load
-average 5-9), less on a quiet one (loading the data takes 2 to 4.5 of them; ``--duration`` and ``--rounds`` set the
-measuring time: 3 rounds of 5 s runs by default, about 3.5 minutes; the details about 1.5),
-about 4 more with ``--profile``.
+average 5-9), less on a quiet one: loading the data takes 2 to 4.5 minutes, the measuring 3.5
+(``--duration`` and ``--rounds``: 3 rounds of 5 s runs by default), the details 1.5;
+``--profile`` adds about 4.
 """
 
 from __future__ import annotations
