@@ -47,12 +47,19 @@ messages: install
 	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(PY) manage.py compilemessages -l es --ignore=.venv
 
-# Benchmarks on throwaway databases (dropped at the end), from 127.0.0.1 only:
-# - an officer's submission under gunicorn: lead_bench, 200 submissions and 50 queue views
-#   (about a minute); see bench/officer_submissions.py
-# - the caseload, participant, search and my-tasks pages with 20,000 participants and 1,000,000
-#   contacts loaded: lead_bench_pages, load time and a table of timings, query counts and
-#   EXPLAIN (about two minutes); see bench/participant_pages.py
+# Benchmark on a throwaway database (dropped at the end), traffic on 127.0.0.1 only; 11 minutes
+# measured on this 2-core machine while other test suites loaded it, less when it is quiet.
+# seed_demo --participants 20000 --contacts 1000000 (lead_bench_ratios), gunicorn -w 2 as in
+# production (DJANGO_DEBUG=0, MFA on, Redis when it answers), wrk on each page beside the floor
+# views of bench/floor/ in alternating rounds, and one table of throughput ratios against the
+# targets of issue 12 (pages >= 0.9x a minimal signed-in 50-row list, the officer POST >= 0.6x a
+# bare one-row insert) with CPU per request; then the query counts and EXPLAIN of
+# bench/participant_pages.py on the same data. Installs wrk with apt if missing. See
+# bench/page_ratios.py (--profile: where the time goes, bench/profile_report.py) and
+# bench/FINDINGS.md.
 bench: install
-	$(PY) bench/officer_submissions.py
-	$(PY) bench/participant_pages.py
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing wrk for the benchmark..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi; }
+	$(PY) bench/page_ratios.py
