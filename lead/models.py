@@ -36,6 +36,36 @@ class TrackedQuerySet(models.QuerySet):
 TrackedManager = models.Manager.from_queryset(TrackedQuerySet)
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """For ledgers (the access log, the disclosures ledger): rows are added, never changed or
+    removed, not even in bulk."""
+
+    def update(self, **kwargs):
+        raise HistoryBypassError(f"{self.model.__name__} is append-only.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise HistoryBypassError(f"{self.model.__name__} is append-only.")
+
+    def delete(self):
+        raise HistoryBypassError(f"{self.model.__name__} is append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is written once: saving an existing row or deleting one is refused (a
+    database trigger refuses it too, see the migrations of each ledger)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise HistoryBypassError(f"{type(self).__name__} is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryBypassError(f"{type(self).__name__} is append-only.")
+
+
 def site_scoped_manager(queryset_class: type[TrackedQuerySet] = TrackedQuerySet):
     """The manager of every site-owned, history-tracked model: scoped to ``site`` and tracked.
 

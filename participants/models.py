@@ -25,7 +25,12 @@ from django_scopes import ScopedManager
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from lead.models import TrackedQuerySet, site_scoped_manager
+from lead.models import (
+    AppendOnlyModel,
+    AppendOnlyQuerySet,
+    TrackedQuerySet,
+    site_scoped_manager,
+)
 from sites.models import Site
 
 
@@ -90,6 +95,21 @@ class HealthCoverage(models.TextChoices):
     VA = "va", _("VA")
     NONE = "none", _("None")
     UNKNOWN = "unknown", _("Unknown")
+
+
+class OrganisationType(models.TextChoices):
+    """Kinds of organisation a participant's information may go to (consent recipients, the
+    organisations at an Operational Work Group meeting, the disclosures ledger)."""
+
+    POLICE_DEPARTMENT = "police_department", _("Police department")
+    SHERIFF = "sheriff", _("Sheriff's office")
+    DISTRICT_ATTORNEY = "district_attorney", _("District attorney")
+    PUBLIC_DEFENDER = "public_defender", _("Public defender")
+    TREATMENT_PROVIDER = "treatment_provider", _("Treatment provider")
+    HOUSING_PROVIDER = "housing_provider", _("Housing provider")
+    LEAD_CASE_MANAGEMENT = "lead_case_management", _("LEAD case management")
+    RESEARCH_EVALUATION = "research_evaluation", _("Research or evaluation team")
+    OTHER = "other", _("Other organisation")
 
 
 def end_of_day(day: date) -> datetime:
@@ -450,3 +470,62 @@ class CaseloadOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_manager_id} +1 ({self.caseload_size})"
+
+
+class Disclosure(AppendOnlyModel):
+    """One disclosure of a participant's information outside the site team, for the accounting
+    of disclosures (42 CFR Part 2 §2.24): when, who disclosed it, to which organisation, what,
+    why, and under which consent or legal route. Append-only, here and in the database."""
+
+    class Channel(models.TextChoices):
+        MEETING = "owg_meeting", _("Operational Work Group meeting")
+        PRINTOUT = "printout", _("Printout given to a recipient")
+        EXPORT = "evaluation_export", _("De-identified evaluation export")
+
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", _("Written consent (§2.31)")
+        RESEARCH = "research", _("Research (§2.52)")
+        AUDIT_EVALUATION = "audit_evaluation", _("Audit or evaluation (§2.53)")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    disclosed_at = models.DateTimeField(_("when"), default=timezone.now)
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient_type = models.CharField(
+        _("recipient organisation"), max_length=30, choices=OrganisationType.choices
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=200)
+    information = models.CharField(_("what information"), max_length=500)
+    purpose = models.CharField(_("purpose"), max_length=500)
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    consent = models.ForeignKey(
+        Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    channel = models.CharField(_("how"), max_length=20, choices=Channel.choices)
+    # The meeting, printout or export the disclosure was part of.
+    reference_uuid = models.UUIDField(null=True, blank=True)
+
+    objects = ScopedManager(
+        site="site", _manager_class=models.Manager.from_queryset(AppendOnlyQuerySet)
+    )
+
+    class Meta:
+        ordering = ["-disclosed_at", "-id"]
+        indexes = [
+            models.Index(fields=["participant", "-disclosed_at"], name="participants_disclosures"),
+            models.Index(fields=["reference_uuid"], name="participants_disclosure_ref"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(legal_basis="consent") | models.Q(consent__isnull=False),
+                name="participants_disclosure_under_consent_names_it",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disclosed_at:%Y-%m-%d} {self.participant_id} → {self.recipient_name}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,9 +17,11 @@ from lead.models import User
 from participants.models import (
     CaseloadOverride,
     Consent,
+    Disclosure,
     Domain,
     GoalProgress,
     NeedAssessment,
+    OrganisationType,
     Participant,
     ParticipantUserObjectPermission,
     PlanGoal,
@@ -387,3 +390,103 @@ def goal_update(*, goal: PlanGoal, by: User, status: str, target_date, note: str
         progress._history_user = by
         progress.save()
     return goal
+
+
+# -- The disclosures ledger (42 CFR Part 2 §2.24) ------------------------------------------------
+
+
+@transaction.atomic
+def disclosure_record(
+    *,
+    participant: Participant,
+    by: User | None,
+    recipient_type: str,
+    recipient_name: str,
+    information: str,
+    purpose: str,
+    legal_basis: str,
+    channel: str,
+    consent: Consent | None = None,
+    reference_uuid: uuid.UUID | None = None,
+    at: datetime | None = None,
+) -> Disclosure:
+    """Write one row of the participant's accounting of disclosures. A disclosure under
+    consent must name a consent of this participant that is in force on that day."""
+    at = at or timezone.now()
+    if recipient_type not in OrganisationType.values:
+        raise ValidationError(_("Choose the kind of organisation that receives the information."))
+    if legal_basis not in Disclosure.LegalBasis.values or channel not in Disclosure.Channel.values:
+        raise ValidationError(_("Unknown legal basis or channel of disclosure."))
+    if legal_basis == Disclosure.LegalBasis.CONSENT:
+        if consent is None or consent.participant_id != participant.pk:
+            raise ValidationError(_("A disclosure under consent must name the consent."))
+        # As saved now: it may have been revoked since the caller read it.
+        consent = Consent.objects.get(pk=consent.pk, site=participant.site)
+        if not consent.in_force(timezone.localdate(at)):
+            raise ValidationError(
+                _("The consent to %(recipient)s is not in force.")
+                % {"recipient": consent.recipient}
+            )
+    return Disclosure.objects.create(
+        site=participant.site,
+        participant=participant,
+        disclosed_at=at,
+        disclosed_by=by,
+        recipient_type=recipient_type,
+        recipient_name=recipient_name.strip()[:200],
+        information=information.strip()[:500],
+        purpose=purpose.strip()[:500],
+        legal_basis=legal_basis,
+        consent=consent,
+        channel=channel,
+        reference_uuid=reference_uuid,
+    )
+
+
+def disclosures_record_bulk(
+    *,
+    site: Site,
+    participant_ids: list[int],
+    by: User | None,
+    recipient_type: str,
+    recipient_name: str,
+    information: str,
+    purpose: str,
+    legal_basis: str,
+    channel: str,
+    reference_uuid: uuid.UUID,
+    at: datetime | None = None,
+) -> int:
+    """One ledger row per participant in one statement (an evaluation export names thousands
+    of people): not under consent (research §2.52 or audit/evaluation §2.53). Runs in the
+    caller's transaction, so a failed export leaves no row. Returns how many rows."""
+    if legal_basis == Disclosure.LegalBasis.CONSENT:
+        raise ValidationError(_("A disclosure under consent is recorded one by one."))
+    if recipient_type not in OrganisationType.values or channel not in Disclosure.Channel.values:
+        raise ValidationError(_("Unknown recipient or channel of disclosure."))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO participants_disclosure
+                (uuid, site_id, participant_id, disclosed_at, disclosed_by_id, recipient_type,
+                 recipient_name, information, purpose, legal_basis, consent_id, channel,
+                 reference_uuid)
+            SELECT gen_random_uuid(), site_id, id, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s
+            FROM participants_participant
+            WHERE site_id = %s AND id = ANY(%s)
+            """,
+            [
+                at or timezone.now(),
+                by.pk if by is not None else None,
+                recipient_type,
+                recipient_name.strip()[:200],
+                information.strip()[:500],
+                purpose.strip()[:500],
+                legal_basis,
+                channel,
+                reference_uuid,
+                site.pk,
+                list(participant_ids),
+            ],
+        )
+        return cursor.rowcount

@@ -39,14 +39,30 @@ CAPABILITIES: list[tuple[str, str]] = [
     ("manage_staff", "Invite staff and change or end memberships"),
     ("view_access_log", "Read the site's access log"),
     ("view_aggregates", "See aggregate dashboards"),
+    ("view_exact_figures", "See the site's figures without small-cell suppression"),
+    ("freeze_reports", "Freeze the monthly report of a past month"),
     ("export_deidentified", "Download de-identified exports"),
+    ("run_meetings", "Plan and run Operational Work Group meetings"),
+    ("view_meeting_summaries", "See the shared summaries of Operational Work Group meetings"),
+    ("import_bookings", "Import a detention centre's booking list"),
 ]
 
 CASE_WORK = frozenset({"work_cases", "receive_work", "receive_referral_notices"})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.OFFICER: frozenset({"view_site_home", "submit_referral", "view_own_referrals"}),
-    Role.CASE_MANAGER: frozenset({"view_site_home", "submit_referral", *CASE_WORK}),
+    Role.OFFICER: frozenset(
+        {"view_site_home", "submit_referral", "view_own_referrals", "view_meeting_summaries"}
+    ),
+    Role.CASE_MANAGER: frozenset(
+        {
+            "view_site_home",
+            "submit_referral",
+            *CASE_WORK,
+            "view_aggregates",
+            "view_exact_figures",
+            "view_meeting_summaries",
+        }
+    ),
     Role.PROGRAMME_MANAGER: frozenset(
         {
             "view_site_home",
@@ -58,8 +74,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "manage_staff",
             "view_access_log",
             "view_aggregates",
+            "view_exact_figures",
+            "freeze_reports",
+            "view_meeting_summaries",
+            "run_meetings",
+            "import_bookings",
         }
     ),
+    # Evaluators see suppressed aggregates; what they may export is decided by their data use
+    # agreement (evaluation.DataUseAgreement), not by this membership.
     Role.EVALUATOR: frozenset({"view_site_home", "view_aggregates", "export_deidentified"}),
 }
 
@@ -71,8 +94,12 @@ STATE_ADMIN_SITE_CAPABILITIES: frozenset[str] = frozenset({"manage_staff"})
 # Capabilities that hold without a site (pages under /state/), and who holds them.
 STATEWIDE_CAPABILITIES: list[tuple[str, str]] = [
     ("view_state_overview", "See every site and its staff counts"),
+    ("view_statewide_aggregates", "See every site's aggregate figures side by side (suppressed)"),
+    ("manage_agreements", "Create, amend and end data use agreements"),
 ]
-STATE_ADMIN_STATEWIDE_CAPABILITIES: frozenset[str] = frozenset({"view_state_overview"})
+STATE_ADMIN_STATEWIDE_CAPABILITIES: frozenset[str] = frozenset(
+    {"view_state_overview", "view_statewide_aggregates", "manage_agreements"}
+)
 
 
 def role_grants(role: str, capability: str) -> bool:
