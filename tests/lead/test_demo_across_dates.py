@@ -1,0 +1,91 @@
+"""The demo holds on awkward days: seeded as if today were 29 February, the last minutes of a year
+or the first minutes of the next, each site still passes every check of
+``tests/lead/test_seed_demo.py``; and the people it makes do not depend on the day at all.
+
+The clock is set here, in the test, by patching ``django.utils.timezone.now`` (the demo itself
+never patches anything). One site a day keeps this quick: the test of ``seed_demo`` checks all
+six on the day it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytest.register_assert_rewrite("tests.lead.demo_checks")
+
+from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_scopes import scopes_disabled  # noqa: E402
+
+from lead.demo.seed import demo_seed  # noqa: E402
+from participants.models import Participant  # noqa: E402
+from sites.models import Site  # noqa: E402
+from tests.lead.demo_checks import check_caseload, check_referrals  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+
+DENVER = ZoneInfo("America/Denver")
+# One site a day, so that each intake deadline (7, 30 and 14 days) meets an awkward day.
+AWKWARD_DAYS = [
+    pytest.param(datetime(2028, 2, 29, 10, 30, tzinfo=DENVER), "dona-ana", id="29-feb"),
+    pytest.param(datetime(2026, 12, 31, 23, 55, tzinfo=DENVER), "bernalillo", id="31-dec"),
+    pytest.param(datetime(2027, 1, 1, 0, 5, tzinfo=DENVER), "san-juan", id="1-jan"),
+]
+
+
+@contextmanager
+def _today_is(moment: datetime) -> Iterator[None]:
+    with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(UTC)):
+        yield
+
+
+def _sites(slugs: list[str]) -> list[Site]:
+    with scopes_disabled():
+        return list(Site.objects.filter(slug__in=slugs).order_by("name"))
+
+
+@pytest.mark.parametrize(("moment", "slug"), AWKWARD_DAYS)
+def test_the_demo_holds_on_an_awkward_day(moment, slug):
+    (site,) = _sites([slug])
+    with _today_is(moment):
+        result = demo_seed(sites=[site])
+        assert result.referrals == {slug: 25}
+        check_referrals(site, now=timezone.now())
+        check_caseload(site, now=timezone.now())
+
+
+def _people(slug: str, moment: datetime) -> list[tuple]:
+    """Who the demo enrolled at ``slug`` when seeded at ``moment`` (the transaction is undone
+    by the caller's savepoint)."""
+    with _today_is(moment):
+        demo_seed(sites=_sites([slug]))
+    with scopes_disabled():
+        return sorted(
+            Participant.objects.filter(site__slug=slug).values_list(
+                "legal_first_name",
+                "legal_last_name",
+                "race_ethnicity",
+                "primary_language",
+                "gender_identity",
+                "housing_status",
+            )
+        )
+
+
+def test_the_demo_people_do_not_depend_on_the_day():
+    """The same names, backgrounds and languages on any day (the failure this fixes: a site
+    whose Hispanic participants fell to three of twelve on 1 December)."""
+    days = [datetime(2026, 12, 1, 9, 0, tzinfo=DENVER), datetime(2028, 2, 29, 22, 0, tzinfo=DENVER)]
+    seen = []
+    for day in days:
+        with transaction.atomic():
+            seen.append(_people("taos", day))
+            transaction.set_rollback(True)
+    assert seen[0] == seen[1]
+    assert len(seen[0]) == 12
