@@ -28,12 +28,18 @@ def _python_files(*folders: Path) -> list[Path]:
 
 def _imports(path: Path) -> list[tuple[str, list[str], int]]:
     """(module, names imported from it, line) for every import in ``path``, however deep."""
+    return [(module, [name for name, _ in names], line) for module, names, line in _bindings(path)]
+
+
+def _bindings(path: Path) -> list[tuple[str, list[tuple[str, str]], int]]:
+    """As ``_imports``, with the name each import binds: (module, [(name, bound as)], line)."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             found += [(alias.name, [], node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.module, [alias.name for alias in node.names], node.lineno))
+            names = [(alias.name, alias.asname or alias.name) for alias in node.names]
+            found.append((node.module, names, node.lineno))
     return found
 
 
@@ -61,7 +67,7 @@ def test_no_domain_module_imports_the_demo():
     ]
     assert len(domain) > 30
     offenders = [
-        f"{_relative(path)}:{line} imports {module}"
+        f"{_relative(path)}:{line} imports {module} {names}"
         for path in domain
         for module, names, line in _imports(path)
         if _is_demo(module, names)
@@ -74,14 +80,14 @@ def test_the_demo_uses_no_private_helper_of_the_domain_apps():
     for path in _python_files(DEMO):
         tree = ast.parse(path.read_text(), filename=str(path))
         modules = set()  # names bound to a domain module, e.g. ``services``
-        for module, names, line in _imports(path):
+        for module, names, line in _bindings(path):
             if not _project_module(module):
                 continue
-            for name in names:
+            for name, bound in names:
                 if name.startswith("_"):
                     offenders.append(f"{_relative(path)}:{line} imports {module}.{name}")
                 elif _is_module(f"{module}.{name}"):
-                    modules.add(name)
+                    modules.add(bound)
         offenders += [
             f"{_relative(path)}:{node.lineno} uses {node.value.id}.{node.attr}"
             for node in ast.walk(tree)
