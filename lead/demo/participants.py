@@ -1646,7 +1646,7 @@ def seed_participants(
             participant._history_user = case_manager
             participant._history_date = enrolled + timedelta(minutes=1)
             participant.save(update_fields=["referral"])
-        referred.append((participant, someone))
+        referred.append((key, participant, someone))
 
     count = PARTICIPANTS_PER_SITE - len(referred)
     plans = _walk_in_plans(
@@ -1656,8 +1656,8 @@ def seed_participants(
         restricted=site.slug == RESTRICTED_SITE,
     )
     done = []
-    for index, (participant, someone) in enumerate(referred):
-        seeder.rng = random.Random(f"{seed}:{ENROLLED_SCENARIOS[index]}:casework")
+    for index, (key, participant, someone) in enumerate(referred):
+        seeder.rng = random.Random(f"{seed}:{key}:casework")
         seeder.casework(participant, someone, Plan(recent=index == 0, overdue=index == 1))
         done.append(participant)
     communities = backgrounds(site.slug, count, random.Random(f"{seed}:backgrounds"))

@@ -550,11 +550,12 @@ class _SiteSeeder:
             if count
             else []
         )
+        written = t
         for index, moment in enumerate(moments):
             result = Result.FOUND if found and index == count - 1 else None
-            self.attempt(referral, moment, person, result)
+            written = max(written, self.attempt(referral, moment, person, result))
         referral = Referral.objects.get(pk=referral.pk, site=self.site)
-        end = max(end, (moments[-1] if moments else t) + timedelta(minutes=20))
+        end = max(end, written + timedelta(minutes=20))
         end = min(end, self.limit)
         return self.finish(scenario, referral, end, words)
 
@@ -572,7 +573,8 @@ class _SiteSeeder:
             return timezone.make_aware(datetime.combine(due, time(rng.randint(9, 16), 0)))
         return self.later(t, 24 * 4, 24 * 18)
 
-    def attempt(self, referral, moment: datetime, person: Person, result: str | None) -> None:
+    def attempt(self, referral, moment: datetime, person: Person, result: str | None) -> datetime:
+        """Log one try at ``moment``; returns when it was written up."""
         rng, county, words = self.rng, self.county, person.words
         place = rng.choice([*county.places, county.shelter])
         if result == Result.FOUND:
@@ -616,6 +618,7 @@ class _SiteSeeder:
                     else "A friend at {place} says {he} has been staying near {other}."
                 )
         other = rng.choice([p for p in county.places if p != place])
+        written = self.later(moment, 0.1, 3)  # back at the office
         services.locate_attempt_record(
             referral=referral,
             by=self.cm,
@@ -624,8 +627,9 @@ class _SiteSeeder:
             method=method,
             result=result,
             note=note.format(place=place, other=other, **words),
-            at=self.later(moment, 0.1, 3),  # written up back at the office
+            at=written,
         )
+        return written
 
     def finish(self, scenario: Scenario, referral: Referral, end: datetime, words) -> Referral:
         status, cm = scenario.status, self.cm
