@@ -20,6 +20,7 @@ to be sent as the product sends it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -66,7 +67,9 @@ def _run_in_process(task: Task, referral_ids: list[int]) -> None:
         task(outbox_id=message_id)  # a direct call runs the task in this process, not a worker
 
 
-def _about(notifications, by_path: dict[str, Referral]) -> list[tuple[Notification, Referral]]:
+def _about(
+    notifications: Iterable[Notification], by_path: dict[str, Referral]
+) -> list[tuple[Notification, Referral]]:
     """The (notification, referral) pairs among ``notifications`` that link to a demo referral."""
     return [(n, by_path[p]) for n in notifications if (p := urlsplit(n.link).path) in by_path]
 
