@@ -64,6 +64,8 @@ AD, SC, CM = Pathway.ARREST_DIVERSION, Pathway.SOCIAL_CONTACT, Pathway.COMMUNITY
 Method, Result = LocateAttempt.Method, LocateAttempt.Result
 
 
+# -- How referrers describe people -------------------------------------------------------------
+
 DESCRIPTIONS = [
     "About 5'8\", thin, long black hair in a braid; usually in a Broncos jacket.",
     "Heavyset, grey beard, walks with a cane; camouflage backpack.",
