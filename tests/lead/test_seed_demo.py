@@ -29,6 +29,7 @@ from django_scopes import scope, scopes_disabled  # noqa: E402
 from guardian.shortcuts import get_users_with_perms  # noqa: E402
 
 from casenotes.models import Addendum, Contact, Task  # noqa: E402
+from lead import outbox  # noqa: E402
 from lead.celery import app as celery_app  # noqa: E402
 from lead.demo.notices import NEVER_SENT  # noqa: E402
 from lead.demo.participants import ENROLLED_SCENARIOS, seed_participants  # noqa: E402
@@ -88,16 +89,18 @@ def _outbox() -> dict[str, int]:
 
 @contextmanager
 def _published_to(url: str, *, eager: bool) -> Iterator[None]:
-    """Celery as with ``REDIS_URL`` set (``eager=False``: publishing to ``url``) or unset."""
+    """Celery as with ``REDIS_URL`` set (``eager=False``: publishing to ``url``) or unset, and
+    no broker failure remembered from an earlier test (it would hold the on-commit publish)."""
     conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
+    saved = (conf.broker_url, conf.task_always_eager, outbox._broker_down_until)
     celery_app._pool = celery_app.amqp._producer_pool = None  # look the broker up again
     conf.broker_url, conf.task_always_eager = url, eager
+    outbox._broker_down_until = 0.0
     try:
         yield
     finally:
         celery_app._pool = celery_app.amqp._producer_pool = None
-        conf.broker_url, conf.task_always_eager = saved
+        conf.broker_url, conf.task_always_eager, outbox._broker_down_until = saved
 
 
 @pytest.fixture(scope="module")
