@@ -1,4 +1,8 @@
-"""Writes for contact notes, addenda and tasks."""
+"""Writes for contact notes, addenda and tasks.
+
+Services that stamp a time take ``at`` (keyword, default now): the moment the change happened,
+used for its own date field and its history row, for records written after the fact (the demo).
+"""
 
 from __future__ import annotations
 
@@ -53,11 +57,15 @@ def _recount_last_contact(participant: Participant) -> None:
 
 
 @transaction.atomic
-def contact_record(*, participant: Participant, author: User, **fields: Any) -> Contact:
+def contact_record(
+    *, participant: Participant, author: User, at: datetime | None = None, **fields: Any
+) -> Contact:
     """Log a contact; a successful one counts toward the participant being active."""
     _validate_when(participant, fields["contacted_at"])
     contact = Contact(site=participant.site, participant=participant, author=author, **fields)
     contact._history_user = author
+    if at is not None:
+        contact.created_at = contact._history_date = at
     contact.save()
     if contact.successful:
         _touch_last_contact(participant, contact.contacted_at)
@@ -83,9 +91,11 @@ def contact_edit(*, contact: Contact, by: User, **fields: Any) -> Contact:
 
 
 @transaction.atomic
-def addendum_add(*, contact: Contact, by: User, text: str) -> Addendum:
+def addendum_add(*, contact: Contact, by: User, text: str, at: datetime | None = None) -> Addendum:
     addendum = Addendum(site=contact.site, contact=contact, author=by, text=text.strip())
     addendum._history_user = by
+    if at is not None:
+        addendum.written_at = addendum._history_date = at
     addendum.save()
     return addendum
 
@@ -104,6 +114,7 @@ def task_add(
     assignee: User,
     by: User,
     participant: Participant | None = None,
+    at: datetime | None = None,
 ) -> Task:
     _check_assignee(site, assignee)
     if participant is not None and participant.site_id != site.pk:
@@ -117,17 +128,21 @@ def task_add(
         created_by=by,
     )
     task._history_user = by
+    if at is not None:
+        task.created_at = task._history_date = at
     task.save()
     return task
 
 
 @transaction.atomic
-def task_set_done(*, task: Task, done: bool, by: User) -> Task:
+def task_set_done(*, task: Task, done: bool, by: User, at: datetime | None = None) -> Task:
     """Mark done or open again. Repeating it (a double click) keeps the first done time."""
     task = Task.objects.select_for_update().get(pk=task.pk, site=task.site)
     if (task.done_at is not None) == done:
         return task
-    task.done_at = timezone.now() if done else None
+    task.done_at = (at or timezone.now()) if done else None
     task._history_user = by
+    if at is not None:
+        task._history_date = at
     task.save()
     return task

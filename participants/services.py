@@ -1,4 +1,8 @@
-"""Writes for participants: intake, profile edits, consent, plan, assignment, restriction."""
+"""Writes for participants: intake, profile edits, consent, plan, assignment, restriction.
+
+Services that stamp a time take ``at`` (keyword, default now): the moment the change happened,
+used for its own date field and its history row, for records written after the fact (the demo).
+"""
 
 from __future__ import annotations
 
@@ -128,6 +132,7 @@ def intake_complete(
     by: User,
     referral: Referral | None = None,
     override_reason: str = "",
+    at: datetime | None = None,
 ) -> IntakeResult:
     """Enrol a person: a participant with their intake assessment. From a referral, this
     completes it (status enrolled) and so stops the diversion clock."""
@@ -150,9 +155,12 @@ def intake_complete(
         referral=referral,
         case_manager=case_manager,
         created_by=by,
+        enrolled_at=at or timezone.now(),
         **{field: value for field, value in profile.items() if field in PROFILE_FIELDS},
     )
     participant._history_user = by
+    if at is not None:
+        participant._history_date = at
     participant.save()
     for domain, (level, notes) in needs.items():
         need = NeedAssessment(
@@ -162,16 +170,19 @@ def intake_complete(
             level=level,
             notes=notes,
             assessed_by=by,
+            assessed_at=participant.enrolled_at,
         )
         need._history_user = by
+        if at is not None:
+            need._history_date = at
         need.save()
     if size is not None and size >= CASELOAD_LIMIT:
-        _record_override(participant=participant, size=size, reason=override_reason, by=by)
+        _record_override(participant=participant, size=size, reason=override_reason, by=by, at=at)
     if referral is not None:
         # Enrolment walks the referral through to the end of its workflow.
         for step in (Status.SCREENING, Status.LOCATING, Status.CONTACTED, Status.ENROLLED):
             if step in _path_from(referral.status):
-                referral = referral_transition(referral=referral, to=step, by=by)
+                referral = referral_transition(referral=referral, to=step, by=by, at=at)
     return IntakeResult(participant, caseload_warning=size is not None and size >= CASELOAD_WARN_AT)
 
 
@@ -180,7 +191,9 @@ def _path_from(status: str) -> list[str]:
     return order[order.index(status) + 1 :] if status in order else []
 
 
-def _record_override(*, participant: Participant, size: int, reason: str, by: User) -> None:
+def _record_override(
+    *, participant: Participant, size: int, reason: str, by: User, at: datetime | None = None
+) -> None:
     override = CaseloadOverride(
         site=participant.site,
         participant=participant,
@@ -188,8 +201,11 @@ def _record_override(*, participant: Participant, size: int, reason: str, by: Us
         caseload_size=size,
         reason=reason.strip(),
         approved_by=by,
+        approved_at=at or timezone.now(),
     )
     override._history_user = by
+    if at is not None:
+        override._history_date = at
     override.save()
 
 
@@ -257,7 +273,9 @@ def participant_assign(
 
 
 @transaction.atomic
-def participant_restrict(*, participant: Participant, allowed: list[User], by: User) -> Participant:
+def participant_restrict(
+    *, participant: Participant, allowed: list[User], by: User, at: datetime | None = None
+) -> Participant:
     """Restrict a record to named users (guardian row grants); an empty list lifts it."""
     for user in allowed:
         _check_case_manager(participant.site, user)
@@ -273,6 +291,8 @@ def participant_restrict(*, participant: Participant, allowed: list[User], by: U
     current.is_restricted = bool(allowed)
     current.version += 1
     current._history_user = by
+    if at is not None:
+        current._history_date = at
     current.save()
     return current
 
@@ -304,7 +324,9 @@ def restricted_grants_withdraw(*, site: Site, user: User, by: User | None) -> in
 
 
 @transaction.atomic
-def consent_record(*, participant: Participant, by: User, **fields: Any) -> Consent:
+def consent_record(
+    *, participant: Participant, by: User, at: datetime | None = None, **fields: Any
+) -> Consent:
     """Record a release of information; refuses one missing a §2.31 element."""
     unknown = set(fields) - CONSENT_FIELDS
     if unknown:
@@ -340,20 +362,26 @@ def consent_record(*, participant: Participant, by: User, **fields: Any) -> Cons
         raise ValidationError(_("The consent cannot expire before it was signed."))
     consent = Consent(site=participant.site, participant=participant, recorded_by=by, **fields)
     consent._history_user = by
+    if at is not None:
+        consent.recorded_at = consent._history_date = at
     consent.save()
     return consent
 
 
 @transaction.atomic
-def consent_revoke(*, consent: Consent, by: User, note: str = "") -> Consent:
+def consent_revoke(
+    *, consent: Consent, by: User, note: str = "", at: datetime | None = None
+) -> Consent:
     """Revocation applies to future disclosures to that recipient."""
     consent = Consent.objects.select_for_update().get(pk=consent.pk, site=consent.site)
     if consent.revoked_at is not None:
         raise ValidationError(_("This consent is already revoked."))
-    consent.revoked_at = timezone.now()
+    consent.revoked_at = at or timezone.now()
     consent.revoked_by = by
     consent.revocation_note = note
     consent._history_user = by
+    if at is not None:
+        consent._history_date = at
     consent.save()
     return consent
 
@@ -364,7 +392,9 @@ def _check_goal_status(status: str) -> None:
 
 
 @transaction.atomic
-def goal_add(*, participant: Participant, by: User, **fields: Any) -> PlanGoal:
+def goal_add(
+    *, participant: Participant, by: User, at: datetime | None = None, **fields: Any
+) -> PlanGoal:
     """Add a goal the participant has set to their Individual Intervention Plan."""
     if fields.get("domain") not in Domain.values:
         raise ValidationError(_("Choose one of the listed domains."))
@@ -373,21 +403,35 @@ def goal_add(*, participant: Participant, by: User, **fields: Any) -> PlanGoal:
     _check_goal_status(fields.get("status", PlanGoal.Status.NOT_STARTED))
     goal = PlanGoal(site=participant.site, participant=participant, created_by=by, **fields)
     goal._history_user = by
+    if at is not None:
+        goal.created_at = goal._history_date = at
     goal.save()
     return goal
 
 
 @transaction.atomic
-def goal_update(*, goal: PlanGoal, by: User, status: str, target_date, note: str = "") -> PlanGoal:
+def goal_update(
+    *,
+    goal: PlanGoal,
+    by: User,
+    status: str,
+    target_date,
+    note: str = "",
+    at: datetime | None = None,
+) -> PlanGoal:
     """Change a goal's status or target date; a note adds a progress entry."""
     _check_goal_status(status)
     goal.status = status
     goal.target_date = target_date
     goal._history_user = by
+    if at is not None:
+        goal._history_date = at
     goal.save()
     if note.strip():
         progress = GoalProgress(site=goal.site, goal=goal, note=note.strip(), written_by=by)
         progress._history_user = by
+        if at is not None:
+            progress.written_at = progress._history_date = at
         progress.save()
     return goal
 

@@ -1,4 +1,8 @@
-"""Writes for referrals. Every status change goes through ``referral_transition``."""
+"""Writes for referrals. Every status change goes through ``referral_transition``.
+
+Services that stamp a time take ``at`` (keyword, default now): the moment the change happened,
+used for its own date field and its history row, for records written after the fact (the demo).
+"""
 
 from __future__ import annotations
 
@@ -94,6 +98,7 @@ def referral_submit(
     data: dict[str, Any],
     by: User | None,
     idempotency_key: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> tuple[Referral, bool]:
     """Record a referral; returns ``(referral, created)``.
 
@@ -109,7 +114,7 @@ def referral_submit(
     try:
         with transaction.atomic():
             referral = _referral_create(
-                site=site, pathway=pathway, data=data, by=by, idempotency_key=idempotency_key
+                site=site, pathway=pathway, data=data, by=by, idempotency_key=idempotency_key, at=at
             )
     except IntegrityError:
         # Another request with the same key won the race: answer with its referral.
@@ -132,8 +137,9 @@ def _referral_create(
     data: dict[str, Any],
     by: User | None,
     idempotency_key: uuid.UUID | None,
+    at: datetime | None = None,
 ) -> Referral:
-    now = timezone.now()
+    now = at or timezone.now()
     referral = Referral(
         site=site,
         pathway=pathway,
@@ -149,6 +155,8 @@ def _referral_create(
         )
     referral.number = referral_number_next(site=site, year=timezone.localdate(now).year)
     referral._history_user = by
+    if at is not None:
+        referral._history_date = at
     referral.save()
     outbox_enqueue(
         task_name="referrals.tasks.notify_new_referral",
@@ -180,6 +188,8 @@ def referral_transition(
     else:
         referral.closed_at = None
     referral._history_user = by
+    if at is not None:
+        referral._history_date = at
     referral.save()
     return referral
 
@@ -189,7 +199,9 @@ def _active_items(site: Site) -> list[EligibilityItem]:
 
 
 @transaction.atomic
-def referral_screen(*, referral: Referral, answers: dict[str, str], by: User) -> Referral:
+def referral_screen(
+    *, referral: Referral, answers: dict[str, str], by: User, at: datetime | None = None
+) -> Referral:
     """Save the screening checklist answers (``yes``, ``no`` or ``unknown`` per item)."""
     if not referral.is_open:
         raise ValidationError(_("This referral is closed; its screening can no longer change."))
@@ -200,44 +212,56 @@ def referral_screen(*, referral: Referral, answers: dict[str, str], by: User) ->
             raise ValidationError(_("The checklist changed; reload the page and answer again."))
         cleaned[key] = {"question": valid[key], "answer": answer}
     if referral.status == Status.NEW:
-        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by)
+        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by, at=at)
     referral.screening_answers = cleaned
     referral._history_user = by
+    if at is not None:
+        referral._history_date = at
     referral.save()
     return referral
 
 
 @transaction.atomic
-def referral_decide(*, referral: Referral, decision: str, reason: str, by: User) -> Referral:
+def referral_decide(
+    *, referral: Referral, decision: str, reason: str, by: User, at: datetime | None = None
+) -> Referral:
     """Eligible: go and find the person. Ineligible: close, with the reason."""
     if decision == Decision.INELIGIBLE and not reason.strip():
         raise ValidationError(_("Give the reason this person is not eligible."))
     if referral.status == Status.NEW:
-        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by)
+        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by, at=at)
     if referral.status != Status.SCREENING:
         raise ValidationError(_("Only a referral in screening can be decided."))
     referral.decision = decision
     referral.decision_reason = reason.strip()
     referral.decided_by = by
-    referral.decided_at = timezone.now()
+    referral.decided_at = at or timezone.now()
     referral._history_user = by
+    if at is not None:
+        referral._history_date = at
     referral.save()
     target = Status.LOCATING if decision == Decision.ELIGIBLE else Status.INELIGIBLE
-    return referral_transition(referral=referral, to=target, by=by, note=reason)
+    return referral_transition(referral=referral, to=target, by=by, note=reason, at=at)
 
 
 @transaction.atomic
-def referral_assign(*, referral: Referral, assignee: User | None, by: User) -> Referral:
+def referral_assign(
+    *, referral: Referral, assignee: User | None, by: User, at: datetime | None = None
+) -> Referral:
     if assignee is not None and not is_case_worker(site=referral.site, user=assignee):
         raise ValidationError(_("Assign to a case manager of this site."))
     referral.assignee = assignee
     referral._history_user = by
+    if at is not None:
+        referral._history_date = at
     referral.save()
     return referral
 
 
 @transaction.atomic
-def locate_attempt_record(*, referral: Referral, by: User, **fields: Any) -> LocateAttempt:
+def locate_attempt_record(
+    *, referral: Referral, by: User, at: datetime | None = None, **fields: Any
+) -> LocateAttempt:
     """Log one try at finding the person; finding them marks the referral contacted."""
     if not referral.is_open:
         raise ValidationError(_("This referral is closed; reopen it before logging attempts."))
@@ -247,14 +271,16 @@ def locate_attempt_record(*, referral: Referral, by: User, **fields: Any) -> Loc
         raise ValidationError(_("An attempt cannot be before the referral was made."))
     attempt = LocateAttempt(site=referral.site, referral=referral, recorded_by=by, **fields)
     attempt._history_user = by
+    if at is not None:
+        attempt.recorded_at = attempt._history_date = at
     attempt.save()
     # Looking for someone is locating, whether or not screening is finished.
     if referral.status == Status.NEW:
-        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by)
+        referral = referral_transition(referral=referral, to=Status.SCREENING, by=by, at=at)
     if referral.status == Status.SCREENING:
-        referral = referral_transition(referral=referral, to=Status.LOCATING, by=by)
+        referral = referral_transition(referral=referral, to=Status.LOCATING, by=by, at=at)
     if fields["result"] == LocateAttempt.Result.FOUND and referral.status == Status.LOCATING:
-        referral_transition(referral=referral, to=Status.CONTACTED, by=by)
+        referral_transition(referral=referral, to=Status.CONTACTED, by=by, at=at)
     return attempt
 
 
@@ -269,14 +295,18 @@ def referral_resume(*, referral: Referral, by: User) -> Referral:
     return referral_transition(referral=referral, to=Status.LOCATING, by=by)
 
 
-def referral_close(*, referral: Referral, outcome: str, note: str, by: User) -> Referral:
+def referral_close(
+    *, referral: Referral, outcome: str, note: str, by: User, at: datetime | None = None
+) -> Referral:
     if outcome not in OUTCOME_STATUSES:
         raise ValidationError(_("Choose one of the listed outcomes."))
-    return referral_transition(referral=referral, to=outcome, by=by, note=note)
+    return referral_transition(referral=referral, to=outcome, by=by, note=note, at=at)
 
 
 @transaction.atomic
-def prosecutor_outcome_record(*, referral: Referral, outcome: str, by: User) -> Referral:
+def prosecutor_outcome_record(
+    *, referral: Referral, outcome: str, by: User, at: datetime | None = None
+) -> Referral:
     """Record what the prosecutor is told about an arrest diversion, with who and when."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk, site=referral.site)
     if referral.pathway != Pathway.ARREST_DIVERSION:
@@ -306,8 +336,10 @@ def prosecutor_outcome_record(*, referral: Referral, outcome: str, by: User) -> 
         raise ValidationError(_("Choose one of the listed outcomes."))
     referral.prosecutor_outcome = outcome
     referral.prosecutor_outcome_by = by
-    referral.prosecutor_outcome_at = timezone.now()
+    referral.prosecutor_outcome_at = at or timezone.now()
     referral._history_user = by
+    if at is not None:
+        referral._history_date = at
     referral.save()
     return referral
 

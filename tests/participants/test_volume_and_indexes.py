@@ -1,5 +1,6 @@
-"""Volume data (``participants.volume``, behind ``seed_demo --participants N --contacts N``) and
-the indexes the busy pages read through.
+"""Volume data (``lead.demo.volume``, behind ``seed_demo --participants N --contacts N``) and
+the indexes the busy pages read through. (``seed_demo`` with those options is tested with the
+rest of the demo, in ``tests/lead/test_seed_demo.py``.)
 
 A few hundred participants and thousands of contacts go into the test database by the same COPY
 path as the benchmark's 20,000 and 1,000,000 (``make bench`` measures that volume). Then
@@ -17,7 +18,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F, Max
 from django.test.utils import CaptureQueriesContext
@@ -26,8 +26,9 @@ from django_scopes import scope, scopes_disabled
 
 from casenotes.models import Contact, Task
 from casenotes.selectors import open_tasks_for
+from lead.demo import volume
 from lead.models import User
-from participants import selectors, volume
+from participants import selectors
 from participants.models import CaseNumberCounter, NeedAssessment, Participant, PlanGoal
 from sites.models import Membership, Site
 from sites.roles import Role
@@ -220,16 +221,6 @@ def test_the_load_around_rebuilt_indexes_leaves_the_schema_as_it_was(db, monkeyp
     assert result.contacts == 800
     assert any(name == "contact indexes and keys" for name, _seconds in result.steps)
     assert schema() == before
-
-
-def test_seed_demo_takes_participants_and_contacts(db):
-    """The options top the totals up to N (the hand-made demo caseloads count toward them)."""
-    call_command("seed_demo", "--quiet", "--participants", "100", "--contacts", "1500")
-    call_command("seed_demo", "--quiet", "--participants", "100", "--contacts", "1500")
-    with scopes_disabled():
-        assert Participant.objects.count() == 100
-        assert Contact.objects.count() == 1500
-    assert User.objects.filter(email="casemanager.taos@example.org").exists()
 
 
 # -- The indexes ---------------------------------------------------------------------------------

@@ -18,13 +18,7 @@ from tests.factories import member
 ROOT = Path(settings.BASE_DIR)
 DOMAIN_PACKAGES = ["lead", "referrals", "participants", "casenotes", "evaluation"]
 # Set-up code that creates users with roles (not access decisions).
-ALLOWED_OUTSIDE_SITES = (
-    "lead/demo/",
-    "lead/management/",
-    "participants/volume.py",
-    "participants/demo.py",
-    "referrals/demo.py",
-)
+ALLOWED_OUTSIDE_SITES = ("lead/demo/", "lead/management/")
 ROLE_VALUES = set(Role.values)
 
 

@@ -1,9 +1,9 @@
 """Demo participants for one site: a caseload a case manager can work in the browser.
 
-``seed_participants`` (called by ``manage.py seed_demo`` after ``referrals.demo``) gives a site
-about twelve participants on its demo case manager's caseload: the enrolled demo referrals
-(``referrals.demo`` enrols them through ``referral_enrol`` below, i.e. the intake service) and
-walk-ins enrolled over the last months. Each has:
+``seed_participants`` (after ``lead.demo.referrals``) gives a site twelve participants on its demo
+case manager's caseload: the enrolled demo referrals (enrolled through the intake service by
+``referral_enrol`` below, which the referrals pass on) and ten walk-ins enrolled over the last
+months. Each has:
 
 - a profile that fits the county (OMB race and ethnicity, primary language: English, Spanish,
   Navajo, Tiwa..., housing status, veteran status, health coverage) and an intake assessment of
@@ -23,38 +23,47 @@ inactivity threshold; attempts since), and at Bernalillo one record is restricte
 programme manager and the case manager.
 
 Everything goes through the services (``participants.services``, ``casenotes.services``), so
-case numbers, change history and caseload checks are real, dated in the past with
-``referrals.demo._clock``. The services leave the rows' own creation dates (``enrolled_at``,
-``created_at``...) to model defaults, which hold a reference to the real ``timezone.now`` taken
-at import and so escape that patch; ``_at`` adds a ``pre_save`` hook that dates new rows to the
-same moment, so rows and their history agree. Every person, phone number and e-mail address is
-fictional (phones in the 555-01xx range, e-mail at example.com).
+case numbers, change history and caseload checks are real; each call passes ``at=``, the moment
+it happened, so rows and their history are dated in the past alike.
 
-Idempotent: the site's first demo walk-in gets a fixed UUID (``demo_uuid``); a site that has it
-is left alone.
+Reproducible: the walk-ins' communities are allotted in the county's shares
+(``lead.demo.people.backgrounds``), and each person is drawn from a generator seeded with the site
+and their place in the list, so the same people come back whatever the date; only when things
+happened moves with today. Every person, phone number and e-mail address is fictional (phones in
+the 555-01xx range, e-mail at example.com).
+
+Idempotent: a site that has its demo walk-ins (``demo_participants_exist``) is left alone.
 """
 
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models.signals import pre_save
 from django.utils import timezone
 
-from casenotes.models import Addendum, Contact, ContactLocation, ContactType, Service, Task
+from casenotes.models import Contact, ContactLocation, ContactType, Service, Task
 from casenotes.services import addendum_add, contact_record, task_add, task_set_done
+from lead.demo.people import (
+    COUNTIES,
+    DEFAULT_COUNTY,
+    FIRST_NAMES,
+    NICKNAMES,
+    STREET_NAMES,
+    SURNAMES,
+    Person,
+    ascii_name,
+    backgrounds,
+)
+from lead.demo.referrals import demo_key
 from lead.models import User
 from participants.models import (
-    CaseloadOverride,
     Consent,
     Domain,
     GenderIdentity,
-    GoalProgress,
     HealthCoverage,
     HousingStatus,
     NeedAssessment,
@@ -73,27 +82,12 @@ from participants.services import (
     intake_complete,
     participant_restrict,
 )
-from referrals.demo import (
-    COUNTIES,
-    DEFAULT_COUNTY,
-    DEFAULT_PEOPLE,
-    DEMO_NAMESPACE,
-    FIRST_NAMES,
-    NICKNAMES,
-    SITE_PEOPLE,
-    STREET_NAMES,
-    SURNAMES,
-    Person,
-    _ascii,
-    _clock,
-    demo_key,
-)
 from referrals.models import Referral, Status
 from sites.models import Site
 
 PARTICIPANTS_PER_SITE = 12
 RESTRICTED_SITE = "bernalillo"  # the one site with a restricted demo record
-ENROLLED_SCENARIOS = ("enrolled-ad", "enrolled-sc")  # referrals.demo's enrolled referrals
+ENROLLED_SCENARIOS = ("enrolled-ad", "enrolled-sc")  # lead.demo.referrals' enrolled ones
 
 L = NeedAssessment.Level
 H = HousingStatus
@@ -102,58 +96,19 @@ D = Domain
 G = PlanGoal.Status
 CT, CL, S = ContactType, ContactLocation, Service
 
-
-def demo_uuid(site: Site) -> uuid.UUID:
-    """The UUID of the site's first demo walk-in: how a second run recognises a seeded site."""
-    return uuid.uuid5(DEMO_NAMESPACE, f"{site.slug}:participants")
-
-
-def demo_participants_exist(*, site: Site) -> bool:
-    return Participant.objects.filter(site=site, uuid=demo_uuid(site)).exists()
+# One step of a participant's casework, run at its moment (``at=`` of the service it calls),
+# and how the casework plans one: ``step(moment, action)``.
+Action = Callable[[datetime], object]
+Step = Callable[[datetime, Action], None]
 
 
-# -- Dating new rows -------------------------------------------------------------------------
-
-# The field that says when each kind of row came to be (a model default of timezone.now).
-CREATED_AT = {
-    Participant: "enrolled_at",
-    NeedAssessment: "assessed_at",
-    Consent: "recorded_at",
-    PlanGoal: "created_at",
-    GoalProgress: "written_at",
-    CaseloadOverride: "approved_at",
-    Contact: "created_at",
-    Addendum: "written_at",
-    Task: "created_at",
-}
-_DISPATCH_UID = "participants.demo.stamp"
-_moments: list[tuple[datetime, list[uuid.UUID]]] = []  # the innermost ``_at`` last
-
-
-def _stamp(sender, instance, raw=False, **kwargs) -> None:
-    name = CREATED_AT.get(sender)
-    if name is None or raw or not _moments or not instance._state.adding:
-        return
-    moment, uuids = _moments[-1]
-    setattr(instance, name, moment)
-    if sender is Participant and uuids:
-        instance.uuid = uuids.pop()
-
-
-@contextmanager
-def _at(moment: datetime, *, participant_uuid: uuid.UUID | None = None) -> Iterator[None]:
-    """``_clock(moment)``, and new rows dated ``moment`` too (see the module docstring); may be
-    nested. With ``participant_uuid``, the participant created here gets that UUID."""
-    with _clock(moment):
-        if not _moments:
-            pre_save.connect(_stamp, dispatch_uid=_DISPATCH_UID)
-        _moments.append((moment, [participant_uuid] if participant_uuid else []))
-        try:
-            yield
-        finally:
-            _moments.pop()
-            if not _moments:
-                pre_save.disconnect(dispatch_uid=_DISPATCH_UID)
+def demo_participants_exist(*, site: Site, case_manager: User) -> bool:
+    """Whether the site has its demo walk-ins: participants on the demo case manager's caseload
+    who came without a referral. (The demo referrals carry fixed idempotency keys; a participant
+    has no such key, and the intake service, rightly, chooses its UUID.)"""
+    return Participant.objects.filter(
+        site=site, case_manager=case_manager, referral__isnull=True
+    ).exists()
 
 
 # -- Partners of each county ----------------------------------------------------------------
@@ -1006,7 +961,7 @@ class Plan:
 @dataclass
 class Someone:
     person: Person
-    pool: str  # the surname pool of referrals.demo
+    pool: str  # the surname pool (lead.demo.people.SURNAMES)
     called: str = ""  # the name they go by, if not their legal first name
     spanish_goals: bool = False
 
@@ -1041,7 +996,7 @@ def _walk_in_plans(rng: random.Random, threshold: int, count: int, restricted: b
 
 
 def _called(person: Person) -> str:
-    """The nickname someone goes by (``referrals.demo`` puts it first among the aliases)."""
+    """The nickname someone goes by (the demo referrals put it first among the aliases)."""
     for formal, nick, _ in NICKNAMES[person.tradition]:
         if person.first == formal and nick in person.aliases:
             return nick
@@ -1050,18 +1005,25 @@ def _called(person: Person) -> str:
 
 class _Seeder:
     def __init__(
-        self, *, site: Site, case_manager: User, programme_manager: User | None, rng: random.Random
+        self,
+        *,
+        site: Site,
+        case_manager: User,
+        programme_manager: User | None,
+        now: datetime,
+        rng: random.Random,
     ):
-        self.site, self.cm, self.pm, self.rng = site, case_manager, programme_manager, rng
+        self.site, self.cm, self.pm, self.now = site, case_manager, programme_manager, now
+        # The generator of the person being made: each gets their own (see seed_participants).
+        self.rng = rng
         self.county = COUNTIES.get(site.slug, DEFAULT_COUNTY)
         self.partners = _partners(site)
-        self.now = timezone.now()
         self.limit = self.now - timedelta(minutes=10)  # nothing happens after this
         self.today = timezone.localdate(self.now)
         self.threshold = site.inactivity_threshold_days
         self.used_names: set[str] = set()
         self.spoken: set[str] = set()  # primary languages so far
-        self.left = PARTICIPANTS_PER_SITE  # walk-ins still to come
+        self.pools_left: Counter[str] = Counter()  # walk-ins still to come, by surname pool
         for first, last in Referral.objects.filter(site=site).values_list(
             "first_name", "last_name"
         ):
@@ -1073,10 +1035,9 @@ class _Seeder:
 
     # People ------------------------------------------------------------------------------------
 
-    def walk_in(self) -> Someone:
+    def walk_in(self, pool: str, tradition: str) -> Someone:
+        """Someone from the community of ``pool`` (surnames) and ``tradition`` (first names)."""
         rng = self.rng
-        shares = SITE_PEOPLE.get(self.site.slug, DEFAULT_PEOPLE)
-        _, pool, tradition = rng.choices(shares, weights=[s[0] for s in shares])[0]
         last = self._fresh(SURNAMES[pool])
         gender = rng.choice("mf")
         aliases: list[str] = []
@@ -1098,7 +1059,7 @@ class _Seeder:
         return Someone(person, pool, called=_called(person))
 
     def from_referral(self, referral: Referral) -> Someone:
-        """The person of a demo referral: pool and gender from the names ``referrals.demo``
+        """The person of a demo referral: pool and gender from the names the referral
         drew them from."""
         rng = self.rng
         pool = next(
@@ -1141,8 +1102,9 @@ class _Seeder:
             other, share = OTHER_LANGUAGE.get(
                 (someone.pool, ""), OTHER_LANGUAGE.get((someone.pool, self.site.slug), ("", 0))
             )
-            # The last few walk-ins make sure the site hears its other languages at least once.
-            share = 1 if other and other not in self.spoken and self.left <= 3 else share
+            # The last walk-in of each community makes sure the site hears its language once.
+            last_of_pool = referral is None and self.pools_left[someone.pool] == 0
+            share = 1 if other and other not in self.spoken and last_of_pool else share
             language = other if other and rng.random() < share else "English"
         self.spoken.add(language)
         someone.spanish_goals = language == "Spanish" and rng.random() < 0.7
@@ -1172,7 +1134,8 @@ class _Seeder:
             "phone": (referral.phone if referral is not None else "")
             or (self.phone() if rng.random() < 0.55 else ""),
             "email": (
-                f"{_ascii(person.first)}.{_ascii(person.last)}{rng.randint(1, 99)}@example.com"
+                f"{ascii_name(person.first)}.{ascii_name(person.last)}"
+                f"{rng.randint(1, 99)}@example.com"
             ).lower()
             if rng.random() < 0.15
             else "",
@@ -1274,7 +1237,6 @@ class _Seeder:
         *,
         referral: Referral | None = None,
         link: bool = True,
-        marker: uuid.UUID | None = None,
     ) -> Participant:
         """Intake through the service at ``at``, the profile drawn from ``referral`` if any;
         with ``link`` the intake completes that referral."""
@@ -1285,27 +1247,27 @@ class _Seeder:
         if full and self.pm is not None:
             # Generated volume (seed_demo --participants) may have filled the caseload already.
             by, reason = self.pm, "Covering while a new case manager is hired."
-        with _at(at, participant_uuid=marker):
-            result = intake_complete(
-                site=self.site,
-                profile=profile,
-                needs=needs,
-                case_manager=self.cm,
-                by=by,
-                referral=referral if link else None,
-                override_reason=reason,
-            )
+        result = intake_complete(
+            site=self.site,
+            profile=profile,
+            needs=needs,
+            case_manager=self.cm,
+            by=by,
+            referral=referral if link else None,
+            override_reason=reason,
+            at=at,
+        )
         return result.participant
 
     def casework(self, participant: Participant, someone: Someone, plan: Plan) -> None:
         """Consents, plan, contacts and tasks of one participant, each at its moment: the steps
-        are collected first, then run in the order they happened."""
+        are collected first, then run in the order they happened, each given its moment."""
         rng, cm = self.rng, self.cm
         words = self.words(someone)
         enrolled = participant.enrolled_at
-        steps: list[tuple[datetime, int, Callable[[], object]]] = []
+        steps: list[tuple[datetime, int, Action]] = []
 
-        def at(moment: datetime, action: Callable[[], object]) -> None:
+        def step(moment: datetime, action: Action) -> None:
             steps.append((min(max(moment, enrolled), self.limit), len(steps), action))
 
         needs = dict(participant.needs.values_list("domain", "level"))
@@ -1322,23 +1284,24 @@ class _Seeder:
 
         kinds = self.consent_kinds(plan)
         for kind in kinds:
-            self.consent(participant, someone, kind, plan, reached, at)
+            self.consent(participant, someone, kind, plan, reached, step)
         for index, domain in enumerate(domains):
-            self.goal(participant, someone, domain, index, domains, reached, at)
+            self.goal(participant, someone, domain, index, domains, reached, step)
         deck = self.visits(domains, {kind.key for kind in kinds}, len(contacts))
         for index, (moment, ok) in enumerate(contacts):
-            self.contact(participant, moment, ok, index == 0, domains, deck, words, at)
+            self.contact(participant, moment, ok, index == 0, domains, deck, words, step)
         if plan.restricted and self.pm is not None:
             pm = self.pm
-            at(
+            step(
                 enrolled + timedelta(hours=rng.uniform(2, 6)),
-                lambda: participant_restrict(participant=participant, allowed=[pm, cm], by=pm),
+                lambda when: participant_restrict(
+                    participant=participant, allowed=[pm, cm], by=pm, at=when
+                ),
             )
-        self.tasks(participant, plan, domains, reached, words, at)
+        self.tasks(participant, plan, domains, reached, words, step)
 
-        for moment, _, action in sorted(steps, key=lambda step: step[:2]):
-            with _at(moment):
-                action()
+        for moment, _, action in sorted(steps, key=lambda each: each[:2]):
+            action(moment)
 
     def contact_moments(self, enrolled: datetime, plan: Plan) -> list[tuple[datetime, bool]]:
         """(when, reached) of the intake meeting and the contacts since, 3 to 15 in all; the
@@ -1408,7 +1371,7 @@ class _Seeder:
             kinds.append(by_key["clinic"])
         return kinds
 
-    def consent(self, participant, someone, kind, plan, reached, at) -> None:
+    def consent(self, participant, someone, kind, plan, reached, step: Step) -> None:
         """A consent signed at intake; at most one per participant revoked later."""
         rng, words = self.rng, self.words(someone)
         enrolled = participant.enrolled_at
@@ -1436,19 +1399,19 @@ class _Seeder:
         }
         box: dict[str, Consent] = {}
 
-        def record() -> None:
-            box["consent"] = consent_record(participant=participant, by=self.cm, **fields)
+        def record(when: datetime) -> None:
+            box["consent"] = consent_record(participant=participant, by=self.cm, at=when, **fields)
 
-        at(enrolled + timedelta(minutes=rng.randint(5, 25)), record)
+        step(enrolled + timedelta(minutes=rng.randint(5, 25)), record)
         if plan.revoked and kind.key in REVOCATION_NOTES and reached:
             plan.revoked = False  # one is enough
             note = REVOCATION_NOTES[kind.key].format(**words)
-            at(
+            step(
                 reached[len(reached) // 2] + timedelta(minutes=30),
-                lambda: consent_revoke(consent=box["consent"], by=self.cm, note=note),
+                lambda when: consent_revoke(consent=box["consent"], by=self.cm, note=note, at=when),
             )
 
-    def goal(self, participant, someone, domain, index, domains, reached, at) -> None:
+    def goal(self, participant, someone, domain, index, domains, reached, step: Step) -> None:
         """A goal set at intake, in the participant's words; progress at later contacts."""
         rng, words = self.rng, self.words(someone)
         enrolled = participant.enrolled_at
@@ -1468,38 +1431,39 @@ class _Seeder:
             )[0]
         box: dict[str, PlanGoal] = {}
 
-        def add() -> None:
+        def add(when: datetime) -> None:
             box["goal"] = goal_add(
                 participant=participant,
                 by=self.cm,
+                at=when,
                 domain=domain,
                 goal=text,
                 status=G.NOT_STARTED,
                 target_date=target,
             )
 
-        def update(status: str, note: str) -> Callable[[], object]:
-            return lambda: goal_update(
-                goal=box["goal"], by=self.cm, status=status, target_date=target, note=note
+        def update(status: str, note: str) -> Action:
+            return lambda when: goal_update(
+                goal=box["goal"], by=self.cm, status=status, target_date=target, note=note, at=when
             )
 
-        at(enrolled + timedelta(minutes=30 + index), add)
+        step(enrolled + timedelta(minutes=30 + index), add)
         if final == G.NOT_STARTED:
             return
         notes = [note.format(**words) for note in chosen.progress]
         moments = sorted(rng.sample(later, min(len(later), 2)))
-        at(moments[0] + timedelta(minutes=20), update(G.IN_PROGRESS, notes[0]))
+        step(moments[0] + timedelta(minutes=20), update(G.IN_PROGRESS, notes[0]))
         if final == G.IN_PROGRESS and len(moments) > 1:
-            at(moments[1] + timedelta(minutes=20), update(G.IN_PROGRESS, notes[1]))
+            step(moments[1] + timedelta(minutes=20), update(G.IN_PROGRESS, notes[1]))
         elif final == G.ACHIEVED:
             note = chosen.achieved.format(**words)
-            at(later[-1] + timedelta(minutes=25), update(final, note))
+            step(later[-1] + timedelta(minutes=25), update(final, note))
         elif final == G.CHANGED:
             other = D(next(d for d in domains if d != domain)).label.lower()
             note = CHANGED_NOTE.format(other=other, **words)
-            at(later[-1] + timedelta(minutes=25), update(final, note))
+            step(later[-1] + timedelta(minutes=25), update(final, note))
 
-    def contact(self, participant, moment, ok, intake, domains, deck, words, at) -> None:
+    def contact(self, participant, moment, ok, intake, domains, deck, words, step: Step) -> None:
         """One contact note, written up a little after ``moment``; some get an addendum."""
         rng, author = self.rng, self.cm
         if intake:
@@ -1545,20 +1509,20 @@ class _Seeder:
         written = self.after(moment + timedelta(minutes=fields["duration_minutes"]), 0.2, 2)
         box: dict[str, Contact] = {}
 
-        def record() -> None:
+        def record(when: datetime) -> None:
             box["contact"] = contact_record(
-                participant=participant, author=author, contacted_at=moment, **fields
+                participant=participant, author=author, contacted_at=moment, at=when, **fields
             )
 
-        at(written, record)
+        step(written, record)
         if ok and not intake and moment < self.now - timedelta(days=4) and rng.random() < 0.25:
             text = rng.choice(ADDENDA).format(**words)
-            at(
+            step(
                 self.after(written, 24, 72),
-                lambda: addendum_add(contact=box["contact"], by=self.cm, text=text),
+                lambda when: addendum_add(contact=box["contact"], by=self.cm, text=text, at=when),
             )
 
-    def tasks(self, participant, plan, domains, reached, words, at) -> None:
+    def tasks(self, participant, plan, domains, reached, words, step: Step) -> None:
         """One due this week; one overdue for some; one done where there is history."""
         rng, cm, site = self.rng, self.cm, self.site
         titles = [title for domain in domains for title in TASKS[domain]]
@@ -1567,14 +1531,23 @@ class _Seeder:
         def add(title: str, due: date, created: datetime, done: datetime | None = None):
             box: dict[str, Task] = {}
 
-            def create() -> None:
+            def create(when: datetime) -> None:
                 box["task"] = task_add(
-                    site=site, participant=participant, title=title, due_on=due, assignee=cm, by=cm
+                    site=site,
+                    participant=participant,
+                    title=title,
+                    due_on=due,
+                    assignee=cm,
+                    by=cm,
+                    at=when,
                 )
 
-            at(created, create)
+            step(created, create)
             if done is not None:
-                at(max(done, created), lambda: task_set_done(task=box["task"], done=True, by=cm))
+                step(
+                    max(done, created),
+                    lambda when: task_set_done(task=box["task"], done=True, by=cm, at=when),
+                )
 
         this_week = self.today + timedelta(days=rng.randint(0, 6))
         if plan.inactive:
@@ -1604,45 +1577,56 @@ class _Seeder:
     def site_tasks(self) -> None:
         for title, due_in in SITE_TASKS:
             created = self.day_moment(abs(due_in) + 5)
-            with _at(created):
-                task_add(
-                    site=self.site,
-                    title=title,
-                    due_on=self.today + timedelta(days=due_in),
-                    assignee=self.cm,
-                    by=self.pm or self.cm,
-                )
+            task_add(
+                site=self.site,
+                title=title,
+                due_on=self.today + timedelta(days=due_in),
+                assignee=self.cm,
+                by=self.pm or self.cm,
+                at=created,
+            )
 
 
 # -- Entry points ----------------------------------------------------------------------------
 
 
-def referral_enrol(*, referral: Referral, by: User, at: datetime, rng: random.Random) -> Referral:
-    """Intake for an enrolled demo referral (``referrals.demo``), at ``at``, through the intake
-    service: a participant whose profile and needs follow the referral. Returns the referral."""
-    seeder = _Seeder(site=referral.site, case_manager=by, programme_manager=None, rng=rng)
+def referral_enrol(
+    *, referral: Referral, by: User, at: datetime, now: datetime, rng: random.Random
+) -> Referral:
+    """Intake for an enrolled demo referral (``lead.demo.referrals``), at ``at``, through the
+    intake service: a participant whose profile and needs follow the referral. Returns the
+    referral."""
+    seeder = _Seeder(site=referral.site, case_manager=by, programme_manager=None, now=now, rng=rng)
     seeder.enrol(seeder.from_referral(referral), at, referral=referral)
     return Referral.objects.get(pk=referral.pk, site=referral.site)
 
 
 def seed_participants(
-    *, site: Site, case_manager: User, programme_manager: User, rng: random.Random
+    *, site: Site, case_manager: User, programme_manager: User, now: datetime, seed: str
 ) -> list[Participant]:
-    """Give the site's demo case manager a caseload (see the module docstring); nothing if the
-    site has its demo participants already (idempotent).
+    """Give the site's demo case manager a caseload dated up to ``now`` (see the module
+    docstring); nothing if the site has its demo walk-ins already (idempotent). ``seed`` makes
+    the draws reproducible.
 
     Call inside ``django_scopes.scope(site=site)`` and a transaction, after ``seed_referrals``.
     Returns the participants it worked on, the enrolled demo referrals' among them."""
-    if demo_participants_exist(site=site):
+    if demo_participants_exist(site=site, case_manager=case_manager):
         return []
     seeder = _Seeder(
-        site=site, case_manager=case_manager, programme_manager=programme_manager, rng=rng
+        site=site,
+        case_manager=case_manager,
+        programme_manager=programme_manager,
+        now=now,
+        rng=random.Random(seed),
     )
-    keys = [demo_key(site, key) for key in ENROLLED_SCENARIOS]
     referred = []
-    for referral in Referral.objects.filter(
-        site=site, idempotency_key__in=keys, status=Status.ENROLLED
-    ).order_by("submitted_at"):
+    for key in ENROLLED_SCENARIOS:
+        referral = Referral.objects.filter(
+            site=site, idempotency_key=demo_key(site, key), status=Status.ENROLLED
+        ).first()
+        if referral is None:  # the site does not take that pathway
+            continue
+        seeder.rng = random.Random(f"{seed}:{key}")
         participant = Participant.objects.filter(site=site, referral=referral).first()
         someone = seeder.from_referral(referral)
         if participant is not None:  # as referral_enrol made them
@@ -1651,36 +1635,41 @@ def seed_participants(
                 GenderIdentity.TRANS_WOMAN,
             }
             someone.person.gender = "f" if woman else "m"
-            someone.spanish_goals = participant.primary_language == "Spanish" and rng.random() < 0.7
+            spanish = participant.primary_language == "Spanish"
+            someone.spanish_goals = spanish and seeder.rng.random() < 0.7
         else:
             # Enrolled by an earlier version of the demo, which made no participant: the
-            # intake service refuses an enrolled referral, so link it afterwards, same moment.
+            # intake service refuses an enrolled referral, so link it afterwards, a minute on.
             enrolled = referral.closed_at or referral.submitted_at
             participant = seeder.enrol(someone, enrolled, referral=referral, link=False)
-            with _at(enrolled + timedelta(minutes=1)):
-                participant.referral = referral
-                participant._history_user = case_manager
-                participant.save(update_fields=["referral"])
-        referred.append((participant, someone))
+            participant.referral = referral
+            participant._history_user = case_manager
+            participant._history_date = enrolled + timedelta(minutes=1)
+            participant.save(update_fields=["referral"])
+        referred.append((key, participant, someone))
 
+    count = PARTICIPANTS_PER_SITE - len(referred)
     plans = _walk_in_plans(
-        rng,
+        random.Random(f"{seed}:plans"),
         seeder.threshold,
-        PARTICIPANTS_PER_SITE - len(referred),
+        count,
         restricted=site.slug == RESTRICTED_SITE,
     )
     done = []
-    for index, (participant, someone) in enumerate(referred):
+    for index, (key, participant, someone) in enumerate(referred):
+        seeder.rng = random.Random(f"{seed}:{key}:casework")
         seeder.casework(participant, someone, Plan(recent=index == 0, overdue=index == 1))
         done.append(participant)
-    marker = demo_uuid(site)
-    for index, plan in enumerate(plans):
-        seeder.left = len(plans) - 1 - index
-        someone = seeder.walk_in()
-        at = seeder.day_moment(plan.days_enrolled)
-        participant = seeder.enrol(someone, at, marker=marker)
-        marker = None
+    communities = backgrounds(site.slug, count, random.Random(f"{seed}:backgrounds"))
+    seeder.pools_left = Counter(pool for pool, _ in communities)
+    for index, (plan, (pool, tradition)) in enumerate(zip(plans, communities, strict=True)):
+        # Each walk-in from their own generator: who they are never depends on the date.
+        seeder.rng = random.Random(f"{seed}:walk-in:{index}")
+        seeder.pools_left[pool] -= 1
+        someone = seeder.walk_in(pool, tradition)
+        participant = seeder.enrol(someone, seeder.day_moment(plan.days_enrolled))
         seeder.casework(participant, someone, plan)
         done.append(participant)
+    seeder.rng = random.Random(f"{seed}:site-tasks")
     seeder.site_tasks()
     return done

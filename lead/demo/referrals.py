@@ -1,34 +1,46 @@
 """Demo referrals for one site: every status, all three pathways, made through the services.
 
-``seed_referrals`` (called by ``manage.py seed_demo``) gives a site 25 referrals spread over the
-last ~60 days: new ones from this week, screening, locating (one arrest diversion due within two
-days, one past its intake deadline), contacted, enrolled, declined, unable to locate, ineligible
-and withdrawn; arrest diversions from the site's demo officer, social contact referrals, and
-community referrals (no submitter; family, shelters, businesses, self-referrals; some urgent).
-Every step goes through ``referrals.services`` so numbers, history and the outbox are real; two
-pairs of referrals look like the same person under different spellings (possible duplicates).
-The enrolled ones are enrolled by the intake service (``participants.demo.referral_enrol``), so
-each has its participant; ``participants.demo.seed_participants`` then gives them their casework.
+``seed_referrals`` gives a site 25 referrals spread over the last ~60 days: new ones from this
+week, screening, locating (one arrest diversion due within two days, one past its intake
+deadline), contacted, enrolled, declined, unable to locate, ineligible and withdrawn; arrest
+diversions from the site's demo officer, social contact referrals, and community referrals (no
+submitter; family, shelters, businesses, self-referrals; some urgent). Every step goes through
+``referrals.services``, so numbers, history and the outbox are real; two pairs of referrals look
+like the same person under different spellings (possible duplicates). The enrolled ones are
+enrolled through the intake service by the ``enrol`` the caller passes
+(``lead.demo.participants.referral_enrol``), so each has its participant.
 
-The past: services stamp their changes with ``timezone.now()``. To make a referral submitted
-40 days ago also be screened, located and closed back then (and its history say so), each step
-runs under ``_clock(moment)``, which patches ``django.utils.timezone.now`` for that step only.
-Every person, phone number and incident number is fictional (phones are in the 555-01xx range).
+The past: every service call passes ``at=``, the moment that step happened, so a referral
+submitted 40 days ago was also screened, located and closed back then, and its history says so.
+
+Reproducible: what happens to each referral is drawn from a random generator seeded with the site
+and the scenario, and the people from one seeded with the site: the same people every day, only
+dated relative to today. Every person, phone number and incident number is fictional (phones are
+in the 555-01xx range).
 """
 
 from __future__ import annotations
 
 import random
-import unicodedata
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from unittest import mock
 
 from django.utils import timezone
 
+from lead.demo.people import (
+    COUNTIES,
+    DEFAULT_COUNTY,
+    DEFAULT_PEOPLE,
+    FIRST_NAMES,
+    NICKNAMES,
+    SITE_PEOPLE,
+    STREET_NAMES,
+    SURNAMES,
+    Person,
+    ascii_name,
+)
 from lead.models import User
 from referrals import services
 from referrals.models import (
@@ -41,7 +53,7 @@ from referrals.models import (
     Status,
     Urgency,
 )
-from sites.models import Notification, Site
+from sites.models import Site
 from sites.roles import Pathway
 
 # Demo referrals carry idempotency keys derived from this namespace, the site and the scenario:
@@ -52,121 +64,7 @@ AD, SC, CM = Pathway.ARREST_DIVERSION, Pathway.SOCIAL_CONTACT, Pathway.COMMUNITY
 Method, Result = LocateAttempt.Method, LocateAttempt.Result
 
 
-def _names(text: str) -> list[str]:
-    return [name.strip() for name in text.split(",")]
-
-
-# -- People ----------------------------------------------------------------------------------------
-
-FIRST_NAMES = {
-    # (men, women) by naming tradition; a pool is picked with the surname.
-    "hispanic": (
-        _names(
-            "Ernesto, Ramón, Gilbert, Arturo, Fidel, Adrián, Rudy, Manuel, Elías, Tomás, "
-            "Orlando, Gabriel, Martín, Leonel, Benny"
-        ),
-        _names(
-            "Yolanda, Dolores, Marisol, Angelina, Priscilla, Veronica, Esperanza, Lucía, "
-            "Ramona, Josefina, Belinda, Consuelo, Irene, Sylvia"
-        ),
-    ),
-    "native": (
-        _names(
-            "Darrell, Wilson, Leroy, Shawn, Kee, Delbert, Raymond, Lorenzo, Marvin, Vernon, "
-            "Calvin, Harrison"
-        ),
-        _names(
-            "Loretta, Shirley, Darlene, Rita, Verna, Cheryl, Winona, Bernadine, Tanya, "
-            "Marlene, Renée"
-        ),
-    ),
-    "anglo": (
-        _names(
-            "Dustin, Wade, Bobby, Clint, Randy, Jesse, Kyle, Billy Ray, Shane, Troy, Curtis, Dale"
-        ),
-        _names(
-            "Tammy, Crystal, Brandy, Amber, Misty, Rhonda, Tina, Charlene, Kayla, Jolene, Becky"
-        ),
-    ),
-}
-SURNAMES = {
-    "hispanic_north": _names(
-        "Archuleta, Apodaca, Baca, Córdova, Durán, Griego, Lucero, Maestas, Medina, Mondragón, "
-        "Padilla, Quintana, Sisneros, Tafoya, Ulibarri, Valdez, Lovato, Garduño, Montaño, "
-        "Salazar, Jaramillo, Vialpando, Arellano, Espinoza, Luna, Sena, Gurulé, Atencio"
-    ),
-    "hispanic_south": _names(
-        "Hernández, Rodríguez, Ramírez, Ortega, Sáenz, Carrasco, Licón, Nevárez, Provencio, "
-        "Madrid, Holguín, Barraza, Granados, Terrazas, Olivas, Zamora, Chacón, Lucero, "
-        "Dominguez, Flores"
-    ),
-    "navajo": _names(
-        "Yazzie, Tsosie, Benally, Nez, Tso, Etsitty, Bitsui, Manuelito, Largo, Chee, Attakai, "
-        "Begaye, Curley, Tsinnijinnie, Joe, Sandoval"
-    ),
-    "pueblo": _names(
-        "Lujan, Suazo, Concha, Mirabal, Tenorio, Naranjo, Chavarria, Aguino, Pecos, Toya, "
-        "Chinana, Gachupin"
-    ),
-    "anglo": _names(
-        "Parker, Dawson, Crawford, Reeves, Tucker, Bennett, Harper, McKinney, Sutton, "
-        "Whitaker, Cobb, Pruitt, Hale, Stokes, Shaw, Kimbrough, Dyer"
-    ),
-}
-# (share, surname pool, first-name pool) per site; other sites get a plain mix.
-SITE_PEOPLE = {
-    "san-juan": [
-        (55, "navajo", "native"),
-        (25, "anglo", "anglo"),
-        (20, "hispanic_north", "hispanic"),
-    ],
-    "taos": [(60, "hispanic_north", "hispanic"), (20, "pueblo", "native"), (20, "anglo", "anglo")],
-    "bernalillo": [
-        (50, "hispanic_north", "hispanic"),
-        (25, "anglo", "anglo"),
-        (15, "navajo", "native"),
-        (10, "pueblo", "native"),
-    ],
-    "santa-fe": [
-        (60, "hispanic_north", "hispanic"),
-        (25, "anglo", "anglo"),
-        (15, "pueblo", "native"),
-    ],
-    "dona-ana": [
-        (70, "hispanic_south", "hispanic"),
-        (22, "anglo", "anglo"),
-        (8, "navajo", "native"),
-    ],
-    "lea": [(50, "anglo", "anglo"), (45, "hispanic_south", "hispanic"), (5, "navajo", "native")],
-}
-DEFAULT_PEOPLE = [
-    (50, "hispanic_north", "hispanic"),
-    (35, "anglo", "anglo"),
-    (15, "navajo", "native"),
-]
-
-# First names with the name people actually use; the duplicates are built from these.
-NICKNAMES = {
-    "hispanic": [
-        ("Roberto", "Beto", "m"),
-        ("Guadalupe", "Lupe", "f"),
-        ("Ignacio", "Nacho", "m"),
-        ("Francisco", "Frankie", "m"),
-        ("Dolores", "Lola", "f"),
-    ],
-    "native": [
-        ("Raymond", "Ray", "m"),
-        ("Jacob", "Jake", "m"),
-        ("Elizabeth", "Liz", "f"),
-        ("Lorenzo", "Lenny", "m"),
-    ],
-    "anglo": [
-        ("William", "Billy", "m"),
-        ("Jacob", "Jake", "m"),
-        ("Katherine", "Katie", "f"),
-        ("Richard", "Ricky", "m"),
-    ],
-}
+# -- How referrers describe people -------------------------------------------------------------
 
 DESCRIPTIONS = [
     "About 5'8\", thin, long black hair in a braid; usually in a Broncos jacket.",
@@ -186,181 +84,7 @@ SAFETY = [
     "Says {he} carries a pocket knife for protection.",
     "Startles easily (PTSD); announce yourself before approaching.",
 ]
-STREET_NAMES = {
-    "m": ["Flaco", "Chato", "Shorty", "Smiley", "Tex", "Red"],
-    "f": ["Flaca", "Chata", "Shorty", "Smiley", "Red", "Sunny"],
-}
 
-
-@dataclass
-class Person:
-    first: str
-    last: str
-    gender: str  # for the pronouns of the narratives
-    tradition: str
-    aliases: list[str] = field(default_factory=list)
-    dob: date | None = None
-    age: int | None = None
-
-    @property
-    def words(self) -> dict[str, str]:
-        male = self.gender == "m"
-        he, him, his = ("he", "him", "his") if male else ("she", "her", "her")
-        return {
-            "first": self.first,
-            "he": he,
-            "him": him,
-            "his": his,
-            "He": he.capitalize(),
-            "man": "man" if male else "woman",
-            "child": "son" if male else "daughter",
-            "sibling": "brother" if male else "sister",
-        }
-
-
-# -- Places and agencies of each county --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class County:
-    area_code: str
-    agencies: list[tuple[str, str]]  # (name, prefix of its incident numbers)
-    places: list[str]  # where outreach looks for people
-    shelter: str
-    out_of_area: str  # where an ineligible person actually lives
-    stores: list[str]  # for shoplifting
-
-
-COUNTIES = {
-    "san-juan": County(
-        area_code="505",
-        agencies=[
-            ("Farmington Police Department", "FPD"),
-            ("San Juan County Sheriff's Office", "SJSO"),
-        ],
-        places=[
-            "the Walmart parking lot on East Main St, Farmington",
-            "the Animas River bottom behind Berg Park",
-            "Farmington Public Library",
-            "the Red Apple Transit stop at Main and Orchard",
-            "the San Juan River bank by the Bloomfield bridge",
-            "the laundromat on Aztec Blvd, Aztec",
-            "the Shiprock flea market",
-            "the soup kitchen on Main St, Farmington",
-        ],
-        shelter="the overnight shelter in Farmington",
-        out_of_area="Cortez, Colorado",
-        stores=["Walmart on East Main St, Farmington", "Family Dollar in Bloomfield"],
-    ),
-    "taos": County(
-        area_code="575",
-        agencies=[("Taos Police Department", "TPD"), ("Taos County Sheriff's Office", "TCSO")],
-        places=[
-            "the Walmart parking lot on Paseo del Pueblo Sur",
-            "Taos Public Library",
-            "Kit Carson Park",
-            "Taos Plaza",
-            "the Chile Line bus stop at the Plaza",
-            "the Río Pueblo bottom below Ranchos de Taos",
-            "the rest area by the Rio Grande Gorge Bridge",
-            "the gas station at the Blinking Light, El Prado",
-        ],
-        shelter="the Taos overnight shelter",
-        out_of_area="Alamosa, Colorado",
-        stores=["Smith's on Paseo del Pueblo Sur", "Walmart on Paseo del Pueblo Sur"],
-    ),
-    "bernalillo": County(
-        area_code="505",
-        agencies=[
-            ("Albuquerque Police Department", "APD"),
-            ("Bernalillo County Sheriff's Office", "BCSO"),
-        ],
-        places=[
-            "Alvarado Transportation Center",
-            "the Main Library on Copper Ave NW",
-            "the Rio Grande bosque near the Central Ave bridge",
-            "the Walmart parking lot on San Mateo Blvd NE",
-            "the ART stop at Central and San Pedro",
-            "the Gateway Center on Gibson Blvd",
-            "Walgreens at Central and Louisiana",
-            "the meal site in Barelas",
-        ],
-        shelter="the Westside Emergency Housing Center",
-        out_of_area="Gallup (McKinley County)",
-        stores=["Walmart on San Mateo Blvd NE", "Walgreens at Central and Louisiana"],
-    ),
-    "santa-fe": County(
-        area_code="505",
-        agencies=[
-            ("Santa Fe Police Department", "SFPD"),
-            ("Santa Fe County Sheriff's Office", "SFSO"),
-        ],
-        places=[
-            "the Santa Fe Railyard",
-            "the Santa Fe River trail near Alameda St",
-            "the Main Library on Washington Ave",
-            "the Walmart parking lot on Cerrillos Rd",
-            "Santa Fe Plaza",
-            "the South Capitol Rail Runner station",
-            "the Sheridan Transit Center",
-            "the laundromat on Agua Fria St",
-        ],
-        shelter="the interfaith shelter on Cerrillos Rd",
-        out_of_area="Española (Rio Arriba County)",
-        stores=["Walmart on Cerrillos Rd", "Albertsons on St Michael's Dr"],
-    ),
-    "dona-ana": County(
-        area_code="575",
-        agencies=[
-            ("Las Cruces Police Department", "LCPD"),
-            ("Doña Ana County Sheriff's Office", "DASO"),
-        ],
-        places=[
-            "Camp Hope on Amador Ave",
-            "Thomas Branigan Memorial Library",
-            "the Rio Grande bottom near the Picacho Ave bridge",
-            "the Walmart parking lot on Valley Dr",
-            "the RoadRUNNER Transit center downtown",
-            "Apodaca Park",
-            "the truck stop on I-10 in Anthony",
-            "Mesilla Plaza",
-        ],
-        shelter="the Community of Hope day centre",
-        out_of_area="El Paso, Texas",
-        stores=["Walmart on Valley Dr", "Dollar General in Anthony"],
-    ),
-    "lea": County(
-        area_code="575",
-        agencies=[("Hobbs Police Department", "HPD"), ("Lea County Sheriff's Office", "LCSO")],
-        places=[
-            "the Walmart parking lot on Joe Harvey Blvd, Hobbs",
-            "Hobbs Public Library",
-            "Harry McAdams Park",
-            "the truck stop on Marland Blvd, Hobbs",
-            "Lovington Public Library",
-            "an oil-field man camp outside Jal",
-            "the laundromat in Eunice",
-            "the bus stop on Turner St, Hobbs",
-        ],
-        shelter="the church shelter on Turner St, Hobbs",
-        out_of_area="Seminole, Texas",
-        stores=["Walmart on Joe Harvey Blvd", "Family Dollar in Lovington"],
-    ),
-}
-DEFAULT_COUNTY = County(
-    area_code="505",
-    agencies=[("City Police Department", "PD"), ("County Sheriff's Office", "SO")],
-    places=[
-        "the public library",
-        "the bus station",
-        "the Walmart parking lot",
-        "the river bottom",
-        "the city park",
-    ],
-    shelter="the county shelter",
-    out_of_area="a neighbouring state",
-    stores=["Walmart", "Family Dollar"],
-)
 
 # -- Words ---------------------------------------------------------------------------------------
 
@@ -523,21 +247,34 @@ def demo_referrals_exist(*, site: Site) -> bool:
     return Referral.objects.filter(site=site, idempotency_key__in=keys).exists()
 
 
-@contextmanager
-def _clock(moment: datetime) -> Iterator[None]:
-    """Let the services believe it is ``moment`` (see the module docstring)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
-
-
 # -- The generator -------------------------------------------------------------------------------
 
 
+# The intake of an enrolled demo referral: ``enrol(referral=, by=, at=, now=, rng=)`` returns
+# the referral, enrolled.
+Enrol = Callable[..., Referral]
+
+
 class _SiteSeeder:
-    def __init__(self, *, site: Site, officer: User, case_manager: User, rng: random.Random):
-        self.site, self.officer, self.cm, self.rng = site, officer, case_manager, rng
+    def __init__(
+        self,
+        *,
+        site: Site,
+        officer: User,
+        case_manager: User,
+        now: datetime,
+        seed: str,
+        enrol: Enrol,
+    ):
+        self.site, self.officer, self.cm, self.enrol = site, officer, case_manager, enrol
+        self.seed_text = seed
+        # Who the people are comes from one generator, what happens to each referral from its
+        # own (``rng``, set per scenario): a draw that depends on the date or the hour changes
+        # nothing but that referral's own story.
+        self.people_rng = random.Random(f"{seed}:people")
+        self.rng = self.people_rng
         self.county = COUNTIES.get(site.slug, DEFAULT_COUNTY)
-        self.now = timezone.now()
+        self.now = now
         self.limit = self.now - timedelta(minutes=10)  # nothing happens after this
         self.today = timezone.localdate(self.now)
         self.deadline = site.intake_deadline_days
@@ -548,7 +285,7 @@ class _SiteSeeder:
     # People ----------------------------------------------------------------------------------
 
     def person(self, scenario: Scenario) -> Person:
-        rng = self.rng
+        rng = self.people_rng
         if scenario.duplicate_of and scenario.duplicate_of in self.people:
             return self._lookalike(self.people[scenario.duplicate_of])
         shares = SITE_PEOPLE.get(self.site.slug, DEFAULT_PEOPLE)
@@ -576,7 +313,7 @@ class _SiteSeeder:
         return person
 
     def _fresh(self, names: list[str]) -> str:
-        name = self.rng.choice([n for n in names if n not in self.used_names] or names)
+        name = self.people_rng.choice([n for n in names if n not in self.used_names] or names)
         self.used_names.add(name)
         return name
 
@@ -590,7 +327,7 @@ class _SiteSeeder:
             last=last,
             gender=original.gender,
             tradition=original.tradition,
-            age=age + self.rng.choice([-2, -1, 1, 2]),
+            age=age + self.people_rng.choice([-2, -1, 1, 2]),
         )
 
     def phone(self) -> str:
@@ -649,14 +386,14 @@ class _SiteSeeder:
     def seed(self, scenario: Scenario, person: Person, at: datetime) -> Referral:
         data = self.referral_data(scenario, person, at)
         by = None if scenario.pathway == CM else self.officer
-        with _clock(at):
-            referral, _created = services.referral_submit(
-                site=self.site,
-                pathway=scenario.pathway,
-                data=data,
-                by=by,
-                idempotency_key=demo_key(self.site, scenario.key),
-            )
+        referral, _created = services.referral_submit(
+            site=self.site,
+            pathway=scenario.pathway,
+            data=data,
+            by=by,
+            idempotency_key=demo_key(self.site, scenario.key),
+            at=at,
+        )
         if scenario.status == Status.NEW:
             return referral
         return self.work(scenario, person, referral, at)
@@ -747,7 +484,7 @@ class _SiteSeeder:
             name = f"{first} {last}"
         email = ""
         if rng.random() < 0.5:
-            email = f"{_ascii(first)}.{_ascii(name.rsplit(' ', 1)[1])}@example.com".lower()
+            email = f"{ascii_name(first)}.{ascii_name(name.rsplit(' ', 1)[1])}@example.com".lower()
         return {
             "referrer_name": name,
             "referrer_relationship": relationship,
@@ -761,38 +498,38 @@ class _SiteSeeder:
         rng, cm, status = self.rng, self.cm, scenario.status
         words = person.words
         t = self.later(at, 1, 20)
-        with _clock(t):
-            referral = services.referral_screen(
-                referral=referral, answers=self.answers(scenario), by=cm
-            )
-            if scenario.assigned:
-                referral = services.referral_assign(referral=referral, assignee=cm, by=cm)
+        referral = services.referral_screen(
+            referral=referral, answers=self.answers(scenario), by=cm, at=t
+        )
+        if scenario.assigned:
+            referral = services.referral_assign(referral=referral, assignee=cm, by=cm, at=t)
         if status == Status.SCREENING:
             return referral
         t = self.later(t, 0.2, 2)
         if status == Status.WITHDRAWN and scenario.pathway == AD:
-            with _clock(self.later(t, 24, 96)):
-                return services.referral_close(
-                    referral=referral,
-                    outcome=Status.WITHDRAWN,
-                    note="Referring officer withdrew: booked on an outstanding felony warrant "
-                    "from another county.",
-                    by=cm,
-                )
-        with _clock(t):
-            if status == Status.INELIGIBLE:
-                return services.referral_decide(
-                    referral=referral,
-                    decision=Decision.INELIGIBLE,
-                    reason=self.ineligible_reason(scenario, words),
-                    by=cm,
-                )
-            referral = services.referral_decide(
+            return services.referral_close(
                 referral=referral,
-                decision=Decision.ELIGIBLE,
-                reason=rng.choice(ELIGIBLE_REASONS),
+                outcome=Status.WITHDRAWN,
+                note="Referring officer withdrew: booked on an outstanding felony warrant "
+                "from another county.",
                 by=cm,
+                at=self.later(t, 24, 96),
             )
+        if status == Status.INELIGIBLE:
+            return services.referral_decide(
+                referral=referral,
+                decision=Decision.INELIGIBLE,
+                reason=self.ineligible_reason(scenario, words),
+                by=cm,
+                at=t,
+            )
+        referral = services.referral_decide(
+            referral=referral,
+            decision=Decision.ELIGIBLE,
+            reason=rng.choice(ELIGIBLE_REASONS),
+            by=cm,
+            at=t,
+        )
         end = self.end_of_work(scenario, referral, t)
         found = status in {Status.CONTACTED, Status.ENROLLED, Status.DECLINED}
         # Attempts spread between the decision and the end; the last finds them if they were.
@@ -815,11 +552,12 @@ class _SiteSeeder:
             if count
             else []
         )
+        written = t
         for index, moment in enumerate(moments):
             result = Result.FOUND if found and index == count - 1 else None
-            self.attempt(referral, moment, person, result)
+            written = max(written, self.attempt(referral, moment, person, result))
         referral = Referral.objects.get(pk=referral.pk, site=self.site)
-        end = max(end, (moments[-1] if moments else t) + timedelta(minutes=20))
+        end = max(end, written + timedelta(minutes=20))
         end = min(end, self.limit)
         return self.finish(scenario, referral, end, words)
 
@@ -837,7 +575,8 @@ class _SiteSeeder:
             return timezone.make_aware(datetime.combine(due, time(rng.randint(9, 16), 0)))
         return self.later(t, 24 * 4, 24 * 18)
 
-    def attempt(self, referral, moment: datetime, person: Person, result: str | None) -> None:
+    def attempt(self, referral, moment: datetime, person: Person, result: str | None) -> datetime:
+        """Log one try at ``moment``; returns when it was written up."""
         rng, county, words = self.rng, self.county, person.words
         place = rng.choice([*county.places, county.shelter])
         if result == Result.FOUND:
@@ -881,17 +620,18 @@ class _SiteSeeder:
                     else "A friend at {place} says {he} has been staying near {other}."
                 )
         other = rng.choice([p for p in county.places if p != place])
-        with _clock(self.later(moment, 0.2, 3)):
-            services.locate_attempt_record(
-                referral=referral,
-                by=self.cm,
-                attempted_at=moment,
-                place=place,
-                method=method,
-                result=result,
-                note=note.format(place=place, other=other, **words),
-                recorded_at=self.later(moment, 0.1, 0.2),
-            )
+        written = self.later(moment, 0.1, 3)  # back at the office
+        services.locate_attempt_record(
+            referral=referral,
+            by=self.cm,
+            attempted_at=moment,
+            place=place,
+            method=method,
+            result=result,
+            note=note.format(place=place, other=other, **words),
+            at=written,
+        )
+        return written
 
     def finish(self, scenario: Scenario, referral: Referral, end: datetime, words) -> Referral:
         status, cm = scenario.status, self.cm
@@ -904,17 +644,18 @@ class _SiteSeeder:
             "and {first} left last week.",
         }
         if status == Status.ENROLLED:
-            # Intake through the participants' service: a participant with a profile and
-            # needs, the referral enrolled. (participants.demo builds on this module, so it is
-            # imported here rather than at the top.)
-            from participants.demo import referral_enrol
-
-            referral = referral_enrol(referral=referral, by=cm, at=end, rng=self.rng)
-        with _clock(end):
-            if status in notes:
-                referral = services.referral_close(
-                    referral=referral, outcome=status, note=notes[status].format(**words), by=cm
-                )
+            # Intake through the intake service: a participant with a profile and needs, the
+            # referral enrolled. The person's profile has its own generator, as the walk-ins'.
+            person_rng = random.Random(f"{self.seed_text}:{scenario.key}:intake")
+            referral = self.enrol(referral=referral, by=cm, at=end, now=self.now, rng=person_rng)
+        if status in notes:
+            referral = services.referral_close(
+                referral=referral,
+                outcome=status,
+                note=notes[status].format(**words),
+                by=cm,
+                at=end,
+            )
         # The prosecutor hears of arrest diversions: intake in time, or the deadline missed.
         if scenario.pathway == AD and status in {Status.ENROLLED, Status.UNABLE_TO_LOCATE}:
             outcome = (
@@ -922,10 +663,9 @@ class _SiteSeeder:
                 if status == Status.ENROLLED
                 else ProsecutorOutcome.FORWARDED
             )
-            with _clock(self.later(end, 2, 26)):
-                referral = services.prosecutor_outcome_record(
-                    referral=referral, outcome=outcome, by=cm
-                )
+            referral = services.prosecutor_outcome_record(
+                referral=referral, outcome=outcome, by=cm, at=self.later(end, 2, 26)
+            )
         return referral
 
     # Screening -------------------------------------------------------------------------------
@@ -960,13 +700,9 @@ class _SiteSeeder:
         )
 
 
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().replace(" ", "")
-
-
 def _variant_spelling(surname: str) -> str:
     """How someone else might write the name: no accents, a dropped or doubled letter."""
-    plain = _ascii(surname)
+    plain = ascii_name(surname)
     if plain != surname:
         return plain
     for old, new in (("ae", "e"), ("ie", "i"), ("ay", "aye"), ("ll", "l"), ("z", "s"), ("v", "b")):
@@ -975,19 +711,29 @@ def _variant_spelling(surname: str) -> str:
     return plain
 
 
-# -- Entry points ----------------------------------------------------------------------------
+# -- Entry point -----------------------------------------------------------------------------
 
 
 def seed_referrals(
-    *, site: Site, officer: User, case_manager: User, rng: random.Random
+    *,
+    site: Site,
+    officer: User,
+    case_manager: User,
+    now: datetime,
+    seed: str,
+    enrol: Enrol,
 ) -> list[Referral]:
-    """Create the site's demo referrals; none if the site already has them (idempotent).
+    """Create the site's demo referrals, dated up to ``now``; none if the site already has them
+    (idempotent). ``seed`` makes the draws reproducible; ``enrol`` does the intake of the
+    enrolled ones (``lead.demo.participants.referral_enrol``).
 
     Call inside ``django_scopes.scope(site=site)`` and a transaction. Returns what it created.
     """
     if demo_referrals_exist(site=site):
         return []
-    seeder = _SiteSeeder(site=site, officer=officer, case_manager=case_manager, rng=rng)
+    seeder = _SiteSeeder(
+        site=site, officer=officer, case_manager=case_manager, now=now, seed=seed, enrol=enrol
+    )
     plans = []
     # The people first (the originals before their look-alikes), then the referrals in the
     # order they came in, so that the numbers follow the dates.
@@ -995,19 +741,11 @@ def seed_referrals(
         if site.pathway_enabled(scenario.pathway):
             person = seeder.person(scenario)
             seeder.people[scenario.key] = person
-            plans.append((seeder.submitted_at(scenario), scenario, person))
+            seeder.rng = random.Random(f"{seed}:{scenario.key}")
+            plans.append((seeder.submitted_at(scenario), scenario, person, seeder.rng))
     plans.sort(key=lambda plan: plan[0])
-    return [seeder.seed(scenario, person, at) for at, scenario, person in plans]
-
-
-def notifications_backdate(*, site: Site, referrals: list[Referral]) -> int:
-    """Date the new-referral notifications (sent on commit, i.e. now) to when each referral came
-    in, and mark them read once someone has worked the referral. Returns how many were changed.
-    """
-    changed = 0
-    for referral in referrals:
-        read = None if referral.status == Status.NEW else referral.submitted_at + timedelta(hours=1)
-        changed += Notification.objects.filter(
-            site=site, link__endswith=f"/referrals/{referral.uuid}/"
-        ).update(created_at=referral.submitted_at + timedelta(minutes=1), read_at=read)
-    return changed
+    created = []
+    for at, scenario, person, rng in plans:
+        seeder.rng = rng
+        created.append(seeder.seed(scenario, person, at))
+    return created

@@ -31,8 +31,9 @@ How it is fast:
 
 No change history (django-simple-history) is written for these rows, on purpose: they are
 generated volume, not records of care anybody made, and a history row per generated row would
-double the load for nothing a benchmark reads. The demo's referrals (``referrals.demo``) still
-go through the services and have their history. Everything here is fictional; phone numbers use
+double the load for nothing a benchmark reads. The demo's referrals and participants
+(``lead.demo.referrals``, ``lead.demo.participants``) go through the services and have their
+history. Everything here is fictional; phone numbers use
 the 555-01xx range and e-mail addresses example.com/example.org.
 
 Staff: caseloads stay near ``TARGET_CASELOAD`` (about 20, as LEAD recommends), so each site gets
@@ -41,14 +42,12 @@ as many case managers as it needs: ``casemanager.<slug>@example.org`` (the demo'
 membership granted through ``sites.services.membership_grant``.
 """
 
-# ruff: noqa: S311 (random here draws demo data, not secrets; UUIDs come from os.urandom)
 from __future__ import annotations
 
 import math
 import os
 import random
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -64,6 +63,18 @@ from guardian.shortcuts import assign_perm
 from psycopg.copy import QueuedLibpqWriter
 
 from casenotes.models import Contact
+from lead.demo.people import (
+    COUNTIES,
+    DEFAULT_COUNTY,
+    DEFAULT_PEOPLE,
+    FIRST_NAMES,
+    NICKNAMES,
+    SITE_PEOPLE,
+    STREET_NAMES,
+    SURNAMES,
+    County,
+    ascii_name,
+)
 from lead.models import User
 from participants.models import (
     Domain,
@@ -75,17 +86,6 @@ from participants.models import (
     PlanGoal,
     RaceEthnicity,
     YesNoUnknown,
-)
-from referrals.demo import (
-    COUNTIES,
-    DEFAULT_COUNTY,
-    DEFAULT_PEOPLE,
-    FIRST_NAMES,
-    NICKNAMES,
-    SITE_PEOPLE,
-    STREET_NAMES,
-    SURNAMES,
-    County,
 )
 from sites.models import Membership, Site
 from sites.roles import Role
@@ -393,10 +393,6 @@ def _table(rng: random.Random, weighted: Iterable[tuple[object, float]], size: i
 def _array(values: Iterable[str]) -> str:
     """A PostgreSQL array literal (COPY text format)."""
     return "{" + ",".join('"' + v.replace('"', "") + '"' for v in values) + "}"
-
-
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().replace(" ", "")
 
 
 def _clean(text: str) -> str:
@@ -727,8 +723,8 @@ def _people(
             aliases = []
             if rng.random() < 0.12:
                 aliases.append(rng.choice(STREET_NAMES[gender]))
-            if _ascii(last) != last and rng.random() < 0.3:
-                aliases.append(f"{first} {_ascii(last)}")  # as a form without accents has it
+            if ascii_name(last) != last and rng.random() < 0.3:
+                aliases.append(f"{first} {ascii_name(last)}")  # as a form without accents has it
             dob = NULL
             if rng.random() > 0.04:
                 age_days = int(rng.triangular(19, 72, 38) * 365.25) + rng.randint(0, 364)
@@ -746,7 +742,7 @@ def _people(
                 language = "Navajo"
             phone = f"{county.area_code}-555-01{rng.randint(0, 99):02d}" if roll < 0.65 else ""
             email = (
-                f"{_ascii(first)}.{_ascii(last)}{rng.randint(1, 99)}@example.com".lower()
+                f"{ascii_name(first)}.{ascii_name(last)}{rng.randint(1, 99)}@example.com".lower()
                 if rng.random() < 0.08
                 else ""
             )
