@@ -35,9 +35,12 @@ run: install
 test: install browser
 	$(PY) -m pytest
 
+# ruff; the layers contract (import-linter, pyproject.toml); types of services and selectors.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from lead.models import site_scoped_manager
+from lead.models import HistoryAnnotations, site_scoped_manager
 from sites.models import Site
 
 EDIT_WINDOW = timedelta(hours=24)
@@ -53,7 +53,7 @@ class Service(models.TextChoices):
     LEGAL = "legal", _("Legal advocacy")
 
 
-class Contact(models.Model):
+class Contact(HistoryAnnotations, models.Model):
     """One encounter with (or about) a participant. Editable by its author for 24 hours;
     after that it is locked and corrections are addenda."""
 
@@ -109,7 +109,7 @@ class Contact(models.Model):
         return user.pk == self.author_id and (now or timezone.now()) - self.created_at < EDIT_WINDOW
 
 
-class Addendum(models.Model):
+class Addendum(HistoryAnnotations, models.Model):
     """A correction or addition to a locked contact note."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -129,7 +129,7 @@ class Addendum(models.Model):
         return self.text[:60]
 
 
-class Task(models.Model):
+class Task(HistoryAnnotations, models.Model):
     """A follow-up: due date, assignee, optionally a participant, done or not."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -6,8 +6,9 @@ used for its own date field and its history row, for records written after the f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -24,9 +25,8 @@ CONTACT_FIELDS = Contact.CONTACT_FIELDS
 
 def _earliest_contact(participant: Participant) -> datetime:
     """Nobody can be contacted about LEAD before they were referred (or enrolled)."""
-    if participant.referral_id is not None:
-        return participant.referral.submitted_at
-    return participant.enrolled_at
+    referral = participant.referral
+    return referral.submitted_at if referral is not None else participant.enrolled_at
 
 
 def _validate_when(participant: Participant, contacted_at: datetime) -> None:
@@ -56,32 +56,92 @@ def _recount_last_contact(participant: Participant) -> None:
         )
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A task for the author of a contact, made with the contact."""
+
+    title: str
+    due_on: date
+
+
 @transaction.atomic
 def contact_record(
-    *, participant: Participant, author: User, at: datetime | None = None, **fields: Any
+    *,
+    participant: Participant,
+    author: User,
+    contacted_at: datetime,
+    contact_type: str,
+    location: str,
+    successful: bool = True,
+    duration_minutes: int = 15,
+    services: Sequence[str] = (),
+    referrals_made: str = "",
+    narrative: str = "",
+    follow_up: FollowUp | None = None,
+    at: datetime | None = None,
 ) -> Contact:
-    """Log a contact; a successful one counts toward the participant being active."""
-    _validate_when(participant, fields["contacted_at"])
-    contact = Contact(site=participant.site, participant=participant, author=author, **fields)
+    """Log a contact, and with it the author's follow-up task if there is one (both or
+    neither). A successful contact counts toward the participant being active."""
+    _validate_when(participant, contacted_at)
+    contact = Contact(
+        site=participant.site,
+        participant=participant,
+        author=author,
+        contacted_at=contacted_at,
+        contact_type=contact_type,
+        location=location,
+        successful=successful,
+        duration_minutes=duration_minutes,
+        services=list(services),
+        referrals_made=referrals_made,
+        narrative=narrative,
+    )
     contact._history_user = author
     if at is not None:
         contact.created_at = contact._history_date = at
     contact.save()
     if contact.successful:
         _touch_last_contact(participant, contact.contacted_at)
+    if follow_up is not None:
+        task_add(
+            site=participant.site,
+            participant=participant,
+            title=follow_up.title,
+            due_on=follow_up.due_on,
+            assignee=author,
+            by=author,
+            at=at,
+        )
     return contact
 
 
 @transaction.atomic
-def contact_edit(*, contact: Contact, by: User, **fields: Any) -> Contact:
+def contact_edit(
+    *,
+    contact: Contact,
+    by: User,
+    contacted_at: datetime,
+    contact_type: str,
+    location: str,
+    successful: bool,
+    duration_minutes: int,
+    services: Sequence[str],
+    referrals_made: str,
+    narrative: str,
+) -> Contact:
     """Only the author, only within 24 hours; afterwards corrections are addenda."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk, site=contact.site)
     if not contact.editable_by(by):
         raise PermissionDenied(_("This note is locked: add an addendum instead."))
-    _validate_when(contact.participant, fields.get("contacted_at", contact.contacted_at))
-    for name in CONTACT_FIELDS:
-        if name in fields:
-            setattr(contact, name, fields[name])
+    _validate_when(contact.participant, contacted_at)
+    contact.contacted_at = contacted_at
+    contact.contact_type = contact_type
+    contact.location = location
+    contact.successful = successful
+    contact.duration_minutes = duration_minutes
+    contact.services = list(services)
+    contact.referrals_made = referrals_made
+    contact.narrative = narrative
     contact._history_user = by
     contact.save()
     # An edit can move the date back or turn "reached" into "attempted": recount, so a

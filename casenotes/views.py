@@ -6,7 +6,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -79,20 +78,19 @@ def contact_new(request: HttpRequest, site_slug: str, participant_uuid) -> HttpR
             request, "casenotes/contact_form.html", form=form, participant=participant
         )
     if form.is_valid():
+        follow_up = None
+        if form.cleaned_data["follow_up_title"]:
+            follow_up = services.FollowUp(
+                title=form.cleaned_data["follow_up_title"],
+                due_on=form.cleaned_data["follow_up_due"],
+            )
         try:
-            with transaction.atomic():
-                services.contact_record(
-                    participant=participant, author=request.user, **form.contact_data()
-                )
-                if form.cleaned_data["follow_up_title"]:
-                    services.task_add(
-                        site=request.site,
-                        participant=participant,
-                        title=form.cleaned_data["follow_up_title"],
-                        due_on=form.cleaned_data["follow_up_due"],
-                        assignee=request.user,
-                        by=request.user,
-                    )
+            services.contact_record(
+                participant=participant,
+                author=request.user,
+                follow_up=follow_up,
+                **form.contact_data(),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

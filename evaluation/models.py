@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from lead.models import TrackedManager
+from lead.models import HistoryAnnotations, TrackedManager
 from sites.models import Site
 
 
-class DataUseAgreement(models.Model):
+class DataUseAgreement(HistoryAnnotations, models.Model):
     """What an evaluation team may receive: the agreement, not the evaluators' memberships,
     decides which sites' de-identified data may be exported, to whom, and until when.
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -11,6 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
+
+
+class HistoryAnnotations:
+    """What django-simple-history reads from an instance when it is saved: who changed it, when
+    (the demo dates its rows) and why. Declared for the type checker; no fields, no behaviour."""
+
+    _history_user: Any
+    _history_date: datetime
+    _change_reason: str
 
 
 class HistoryBypassError(RuntimeError):
@@ -104,7 +115,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractUser):
+class User(HistoryAnnotations, AbstractUser):
     """A person who signs in: staff of a site, an evaluator or a state administrator.
 
     Staff sign in with their e-mail address; there is no username.

@@ -14,6 +14,7 @@ from lead.audit import access_log_record
 from lead.models import AccessLogEntry
 from participants.models import Participant
 from participants.selectors import participant_for
+from sites.permissions import SiteRequest
 
 
 def read_action(request: HttpRequest) -> str:
@@ -23,7 +24,7 @@ def read_action(request: HttpRequest) -> str:
 
 
 def participant_read(
-    request: HttpRequest, participant_uuid, *, action: str | None = None
+    request: SiteRequest, participant_uuid, *, action: str | None = None
 ) -> Participant:
     """The participant if ``request.user`` may see it (read logged), else 404 (refusal logged)."""
     try:

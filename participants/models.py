@@ -28,6 +28,7 @@ from simple_history.models import HistoricalRecords
 from lead.models import (
     AppendOnlyModel,
     AppendOnlyQuerySet,
+    HistoryAnnotations,
     TrackedQuerySet,
     site_scoped_manager,
 )
@@ -171,7 +172,7 @@ class ParticipantQuerySet(TrackedQuerySet):
         return self.filter(enrolled_at__lt=instant).exclude(Exists(active))
 
 
-class Participant(models.Model):
+class Participant(HistoryAnnotations, models.Model):
     """Someone enrolled in LEAD at one site. Never "fails out": active or inactive only."""
 
     # The profile, in the order people read and enter it: the intake and profile forms, the
@@ -316,7 +317,7 @@ class CaseNumberCounter(models.Model):
         return f"{self.site}: {self.last}"
 
 
-class NeedAssessment(models.Model):
+class NeedAssessment(HistoryAnnotations, models.Model):
     """The intake assessment of one life domain; reassessments add rows."""
 
     class Level(models.TextChoices):
@@ -346,7 +347,7 @@ class NeedAssessment(models.Model):
         return f"{self.participant_id} {self.domain}: {self.level}"
 
 
-class Consent(models.Model):
+class Consent(HistoryAnnotations, models.Model):
     """A release of information to one recipient, with the elements of 42 CFR Part 2 §2.31."""
 
     class SignatureMethod(models.TextChoices):
@@ -396,7 +397,7 @@ class Consent(models.Model):
         return self.expires_on is None or self.expires_on >= today
 
 
-class PlanGoal(models.Model):
+class PlanGoal(HistoryAnnotations, models.Model):
     """One goal of the Individual Intervention Plan, set by the participant."""
 
     class Status(models.TextChoices):
@@ -429,7 +430,7 @@ class PlanGoal(models.Model):
         return self.goal[:60]
 
 
-class GoalProgress(models.Model):
+class GoalProgress(HistoryAnnotations, models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     goal = models.ForeignKey(PlanGoal, on_delete=models.CASCADE, related_name="progress")
@@ -449,7 +450,7 @@ class GoalProgress(models.Model):
         return self.note[:60]
 
 
-class CaseloadOverride(models.Model):
+class CaseloadOverride(HistoryAnnotations, models.Model):
     """A programme manager's recorded decision to assign beyond the caseload limit."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -88,10 +89,18 @@ def participant_for(*, site: Site, user: User, participant_uuid) -> Participant:
     return participant
 
 
+def _related_model(model: type[Model], relation: str) -> type[Model]:
+    """The model at the other end of ``relation`` (a reverse relation declared by an app
+    above this one: reached through the ORM, never imported)."""
+    related = model._meta.get_field(relation).related_model
+    assert related is not None and not isinstance(related, str), relation
+    return related
+
+
 def _next_task_due() -> Subquery:
     # The tasks model through the reverse relation ``tasks``: case notes build on participants,
     # so they are not imported here. The outer query carries the site scope.
-    tasks = Participant._meta.get_field("tasks").related_model._base_manager
+    tasks = _related_model(Participant, "tasks")._base_manager
     return Subquery(
         tasks.filter(participant=OuterRef("pk"), done_at__isnull=True)
         .order_by("due_on")
@@ -204,7 +213,7 @@ def participant_timeline(
     # Through the related manager, each contact knows its participant without a query. The
     # notes and their addenda are case notes' models, reached through the relations (no
     # import: case notes build on participants); addenda come with their authors in one query.
-    addenda = participant.contacts.model._meta.get_field("addenda").related_model
+    addenda = _related_model(participant.contacts.model, "addenda")
     contacts = (
         participant.contacts.filter(site=participant.site)
         .select_related("author")
@@ -216,8 +225,8 @@ def participant_timeline(
     entries += [
         TimelineEntry(c.contacted_at, "contact", c.get_contact_type_display(), c) for c in contacts
     ]
-    if participant.referral_id:
-        referral = participant.referral
+    referral = participant.referral if participant.referral_id else None
+    if referral is not None:
         entries.append(TimelineEntry(referral.submitted_at, "referral", referral.number, referral))
     # One record more than the window: the oldest only tells what the next one changed.
     records = list(

@@ -40,21 +40,6 @@ CASELOAD_LIMIT = 25  # the 26th needs a programme manager's recorded override
 PROFILE_FIELDS = Participant.PROFILE_FIELDS
 
 
-CONSENT_FIELDS = frozenset(
-    {
-        "discloser",
-        "recipient",
-        "information",
-        "purpose",
-        "expires_on",
-        "expiry_event",
-        "revocation_explained",
-        "signed_on",
-        "signature_method",
-    }
-)
-
-
 class CaseloadFull(ValidationError):
     """Assigning would pass the caseload limit; a programme manager may override."""
 
@@ -187,7 +172,13 @@ def intake_complete(
 
 
 def _path_from(status: str) -> list[str]:
-    order = [Status.NEW, Status.SCREENING, Status.LOCATING, Status.CONTACTED, Status.ENROLLED]
+    order: list[str] = [
+        Status.NEW,
+        Status.SCREENING,
+        Status.LOCATING,
+        Status.CONTACTED,
+        Status.ENROLLED,
+    ]
     return order[order.index(status) + 1 :] if status in order else []
 
 
@@ -325,14 +316,34 @@ def restricted_grants_withdraw(*, site: Site, user: User, by: User | None) -> in
 
 @transaction.atomic
 def consent_record(
-    *, participant: Participant, by: User, at: datetime | None = None, **fields: Any
+    *,
+    participant: Participant,
+    by: User,
+    discloser: str = "",
+    recipient: str = "",
+    information: str = "",
+    purpose: str = "",
+    signed_on: date | None = None,
+    signature_method: str = "",
+    expires_on: date | None = None,
+    expiry_event: str = "",
+    revocation_explained: bool = False,
+    at: datetime | None = None,
 ) -> Consent:
-    """Record a release of information; refuses one missing a §2.31 element."""
-    unknown = set(fields) - CONSENT_FIELDS
-    if unknown:
-        raise TypeError(f"consent_record() got unexpected fields: {sorted(unknown)}")
+    """Record a release of information; refuses one missing a §2.31 element (every element
+    is a parameter, so that a missing one is a clear refusal, not a type error)."""
     # Blank text is a missing element, not a present one.
-    fields = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    fields: dict[str, Any] = {
+        "discloser": discloser.strip(),
+        "recipient": recipient.strip(),
+        "information": information.strip(),
+        "purpose": purpose.strip(),
+        "signed_on": signed_on,
+        "signature_method": signature_method.strip(),
+        "expires_on": expires_on,
+        "expiry_event": expiry_event.strip(),
+        "revocation_explained": revocation_explained,
+    }
     missing = [
         label
         for name, label in [
@@ -357,7 +368,6 @@ def consent_record(
         raise ValidationError(_("Choose how the consent was signed."))
     if fields["signed_on"] > timezone.localdate():
         raise ValidationError(_("The signature date is in the future."))
-    expires_on: date | None = fields.get("expires_on")
     if expires_on and expires_on < fields["signed_on"]:
         raise ValidationError(_("The consent cannot expire before it was signed."))
     consent = Consent(site=participant.site, participant=participant, recorded_by=by, **fields)
@@ -393,20 +403,35 @@ def _check_goal_status(status: str) -> None:
 
 @transaction.atomic
 def goal_add(
-    *, participant: Participant, by: User, at: datetime | None = None, **fields: Any
+    *,
+    participant: Participant,
+    by: User,
+    domain: str,
+    goal: str,
+    status: str = PlanGoal.Status.NOT_STARTED,
+    target_date: date | None = None,
+    at: datetime | None = None,
 ) -> PlanGoal:
     """Add a goal the participant has set to their Individual Intervention Plan."""
-    if fields.get("domain") not in Domain.values:
+    if domain not in Domain.values:
         raise ValidationError(_("Choose one of the listed domains."))
-    if not str(fields.get("goal", "")).strip():
+    if not goal.strip():
         raise ValidationError(_("Write the goal in the participant's words."))
-    _check_goal_status(fields.get("status", PlanGoal.Status.NOT_STARTED))
-    goal = PlanGoal(site=participant.site, participant=participant, created_by=by, **fields)
-    goal._history_user = by
+    _check_goal_status(status)
+    plan_goal = PlanGoal(
+        site=participant.site,
+        participant=participant,
+        created_by=by,
+        domain=domain,
+        goal=goal.strip(),
+        status=status,
+        target_date=target_date,
+    )
+    plan_goal._history_user = by
     if at is not None:
-        goal.created_at = goal._history_date = at
-    goal.save()
-    return goal
+        plan_goal.created_at = plan_goal._history_date = at
+    plan_goal.save()
+    return plan_goal
 
 
 @transaction.atomic

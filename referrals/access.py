@@ -7,15 +7,16 @@ anything is rendered, also when a POST then fails and re-renders the page."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from lead.audit import access_log_record
 from lead.models import AccessLogEntry
 from referrals.models import Referral
 from referrals.selectors import referral_for
+from sites.permissions import SiteRequest
 
 
-def referral_read(request: HttpRequest, referral_uuid, *, action: str | None = None) -> Referral:
+def referral_read(request: SiteRequest, referral_uuid, *, action: str | None = None) -> Referral:
     """The referral if ``request.user`` may see it (read logged), else 404 (refusal logged)."""
     try:
         referral = referral_for(site=request.site, user=request.user, referral_uuid=referral_uuid)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
-from lead.models import site_scoped_manager
+from lead.models import HistoryAnnotations, site_scoped_manager
 from sites.models import Site
 from sites.roles import Pathway
 
@@ -111,7 +111,7 @@ class ProsecutorOutcome(models.TextChoices):
     FORWARDED = "forwarded", _("Deadline missed: forwarded")
 
 
-class EligibilityItem(models.Model):
+class EligibilityItem(HistoryAnnotations, models.Model):
     """One question of a site's screening checklist. Retired items stay for old answers."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -130,7 +130,7 @@ class EligibilityItem(models.Model):
         return self.text
 
 
-class Referral(models.Model):
+class Referral(HistoryAnnotations, models.Model):
     """Somebody referred to LEAD, by one of the three pathways, until intake or an outcome."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -282,7 +282,7 @@ class Referral(models.Model):
         return -left if left is not None and left < 0 else 0
 
 
-class LocateAttempt(models.Model):
+class LocateAttempt(HistoryAnnotations, models.Model):
     """One try at finding the person: when, where, how, and what came of it."""
 
     class Method(models.TextChoices):
@@ -321,7 +321,7 @@ class LocateAttempt(models.Model):
         return f"{self.referral} {self.attempted_at:%Y-%m-%d}"
 
 
-class DuplicateReview(models.Model):
+class DuplicateReview(HistoryAnnotations, models.Model):
     """A case manager's decision on a suggested duplicate: the same person, or not. The
     suggestion is another open referral or an existing participant of the site."""
 

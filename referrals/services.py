@@ -260,16 +260,35 @@ def referral_assign(
 
 @transaction.atomic
 def locate_attempt_record(
-    *, referral: Referral, by: User, at: datetime | None = None, **fields: Any
+    *,
+    referral: Referral,
+    by: User,
+    attempted_at: datetime,
+    method: str,
+    result: str,
+    place: str = "",
+    note: str = "",
+    at: datetime | None = None,
 ) -> LocateAttempt:
     """Log one try at finding the person; finding them marks the referral contacted."""
     if not referral.is_open:
         raise ValidationError(_("This referral is closed; reopen it before logging attempts."))
-    if fields["attempted_at"] > timezone.now() + timedelta(minutes=5):
+    if attempted_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError(_("An attempt cannot be in the future."))
-    if fields["attempted_at"] < referral.submitted_at - timedelta(days=1):
+    if attempted_at < referral.submitted_at - timedelta(days=1):
         raise ValidationError(_("An attempt cannot be before the referral was made."))
-    attempt = LocateAttempt(site=referral.site, referral=referral, recorded_by=by, **fields)
+    if method not in LocateAttempt.Method.values or result not in LocateAttempt.Result.values:
+        raise ValidationError(_("Choose how the attempt was made and what came of it."))
+    attempt = LocateAttempt(
+        site=referral.site,
+        referral=referral,
+        recorded_by=by,
+        attempted_at=attempted_at,
+        method=method,
+        result=result,
+        place=place,
+        note=note,
+    )
     attempt._history_user = by
     if at is not None:
         attempt.recorded_at = attempt._history_date = at
@@ -279,7 +298,7 @@ def locate_attempt_record(
         referral = referral_transition(referral=referral, to=Status.SCREENING, by=by, at=at)
     if referral.status == Status.SCREENING:
         referral = referral_transition(referral=referral, to=Status.LOCATING, by=by, at=at)
-    if fields["result"] == LocateAttempt.Result.FOUND and referral.status == Status.LOCATING:
+    if result == LocateAttempt.Result.FOUND and referral.status == Status.LOCATING:
         referral_transition(referral=referral, to=Status.CONTACTED, by=by, at=at)
     return attempt
 

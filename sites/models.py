@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
-from lead.models import TrackedManager, site_scoped_manager
+from lead.models import HistoryAnnotations, TrackedManager, site_scoped_manager
 from sites.roles import CAPABILITIES, Pathway, Role
 
 
@@ -25,7 +25,7 @@ def default_pathways() -> list[str]:
     return [choice.value for choice in Pathway]
 
 
-class Site(models.Model):
+class Site(HistoryAnnotations, models.Model):
     """A county LEAD programme. Sites are data: a new one is a row, not code."""
 
     class IntakeDeadline(models.IntegerChoices):
@@ -91,7 +91,7 @@ class Site(models.Model):
         return [choice.label for choice in Pathway if choice.value in self.enabled_pathways]
 
 
-class Membership(models.Model):
+class Membership(HistoryAnnotations, models.Model):
     """A user's single role at one site."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

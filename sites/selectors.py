@@ -6,6 +6,7 @@ capability table in ``sites.roles``; no other module filters memberships by role
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django_scopes import scopes_disabled
@@ -15,7 +16,7 @@ from sites.models import Membership, Notification, Site
 from sites.roles import Role, roles_with
 
 
-def memberships_of(*, user: User) -> list[Membership]:
+def memberships_of(*, user: User | AnonymousUser) -> list[Membership]:
     """Every membership of one user, across sites (their own: for the site guard, the switcher
     and home), each with ``unread``, the number of unread notifications there. One query."""
     if not user.is_authenticated:
@@ -125,7 +126,7 @@ def staff_counts(*, site: Site) -> list[tuple[str, int]]:
         .annotate(n=Count("id"))
         .values_list("role", "n")
     )
-    return [(label, counts.get(value, 0)) for value, label in Role.choices]
+    return [(str(label), counts.get(value, 0)) for value, label in Role.choices]
 
 
 def statewide_staff_overview() -> list[dict]:
